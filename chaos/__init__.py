@@ -1,0 +1,35 @@
+"""langgraph-chaos: fault injection and chaos testing for LangGraph graphs.
+
+The public front. Faults live in `chaos.faults`; the pytest plugin (``--chaos``, the ``chaos``
+fixture and marker) lives in `plugins.pytest_chaos` and is registered by installing the package.
+"""
+
+from __future__ import annotations
+
+from chaos import faults
+from chaos.checks import Violation, register_checker
+from chaos.errors import ChaosAbort, ChaosError, ChaosUsageError
+from chaos.faults import Fault, Injection
+from chaos.harness import Chaos
+from chaos.inject import InstrumentedGraph, instrument
+from chaos.journal import AttemptRecord, Journal
+from chaos.trial import ChaosViolation, TrialResult, run_trial
+
+__all__ = [
+    "AttemptRecord",
+    "Chaos",
+    "ChaosAbort",
+    "ChaosError",
+    "ChaosUsageError",
+    "ChaosViolation",
+    "Fault",
+    "Injection",
+    "InstrumentedGraph",
+    "Journal",
+    "TrialResult",
+    "Violation",
+    "faults",
+    "instrument",
+    "register_checker",
+    "run_trial",
+]

@@ -1,0 +1,381 @@
+"""The faults the harness can put into a node, and where they land.
+
+A `Fault` says *what* happens (an exception, an HTTP 429, a hang, ...). An `Injection` says
+*where and when*: which nodes (a name or a glob; subgraph nodes as ``parent/child``), which
+attempts, and with what probability. The vocabulary is the same in Python, in markers and in
+scenario files: every fault has a stable ``kind`` string.
+
+HTTP faults here are raised at the node boundary as real `httpx` exceptions carrying real
+`httpx.Request`/`httpx.Response` objects, so `retry_on` predicates that read
+``exc.response.status_code`` or the ``Retry-After`` header see exactly what an SDK would raise.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+import httpx
+
+from chaos.errors import ChaosUsageError
+
+#: The URL put on the synthetic request of node-boundary HTTP faults.
+UPSTREAM_URL = "https://upstream.chaos.invalid/v1/call"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Base class of all faults. Subclasses set ``kind`` and implement `describe`."""
+
+    kind: ClassVar[str] = "fault"
+
+    def describe(self) -> str:
+        """A short human-readable description used in journals and reports."""
+        return self.kind
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able description: ``{"kind": ..., **attributes}``."""
+        out: dict[str, Any] = {"kind": self.kind}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, BaseException):
+                value = f"{type(value).__name__}({value})"
+            elif isinstance(value, type):
+                value = value.__name__
+            out[name] = value
+        return out
+
+    @property
+    def fires_before_body(self) -> bool:
+        """True when the node body does not run at all on the faulted attempt."""
+        return True
+
+
+@dataclass(frozen=True)
+class RaiseError(Fault):
+    """Raise an exception of the user's choice instead of running the node."""
+
+    kind: ClassVar[str] = "exception"
+    error: BaseException | type[BaseException] = field(default=RuntimeError)
+
+    def make(self) -> BaseException:
+        if isinstance(self.error, type):
+            return self.error(f"chaos: injected {self.error.__name__}")
+        return self.error
+
+    def describe(self) -> str:
+        exc = self.make()
+        return f"exception {type(exc).__name__}({exc})"
+
+
+@dataclass(frozen=True)
+class HttpStatus(Fault):
+    """An upstream HTTP error status, raised as `httpx.HTTPStatusError`.
+
+    ``retry_after`` adds a ``Retry-After`` header: seconds (int/float) or an absolute
+    `datetime` (rendered as an HTTP date), as real rate limiters send it.
+    """
+
+    kind: ClassVar[str] = "http_status"
+    status: int = 503
+    retry_after: float | datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not 400 <= self.status <= 599:
+            raise ChaosUsageError(
+                f"http_status({self.status}): an HTTP fault needs an error status in 400..599, "
+                "for example http_status(429, retry_after=2) or http_status(503)"
+            )
+
+    def headers(self) -> dict[str, str]:
+        if self.retry_after is None:
+            return {}
+        if isinstance(self.retry_after, datetime):
+            return {"Retry-After": format_datetime(self.retry_after, usegmt=True)}
+        seconds = self.retry_after
+        return {"Retry-After": str(int(seconds)) if float(seconds).is_integer() else str(seconds)}
+
+    def make(self, method: str = "POST", url: str = UPSTREAM_URL) -> httpx.HTTPStatusError:
+        request = httpx.Request(method, url)
+        response = httpx.Response(
+            self.status, headers=self.headers(), request=request, json={"error": "chaos"}
+        )
+        return httpx.HTTPStatusError(
+            f"Server error '{self.status} {response.reason_phrase}' for url '{url}' (chaos)",
+            request=request,
+            response=response,
+        )
+
+    def describe(self) -> str:
+        ra = f" Retry-After={self.headers()['Retry-After']}" if self.retry_after is not None else ""
+        return f"http {self.status}{ra}"
+
+
+TransportKind = Literal["connect", "read_timeout", "remote_protocol"]
+_TRANSPORT_ERRORS: dict[str, type[httpx.TransportError]] = {
+    "connect": httpx.ConnectError,
+    "read_timeout": httpx.ReadTimeout,
+    "remote_protocol": httpx.RemoteProtocolError,
+}
+
+
+@dataclass(frozen=True)
+class TransportError(Fault):
+    """A transport failure before any response: connect refused, read timeout, broken protocol."""
+
+    kind: ClassVar[str] = "transport"
+    error: TransportKind = "connect"
+
+    def __post_init__(self) -> None:
+        if self.error not in _TRANSPORT_ERRORS:
+            raise ChaosUsageError(
+                f"transport error {self.error!r} is unknown; use one of {sorted(_TRANSPORT_ERRORS)}"
+            )
+
+    def make(self, method: str = "POST", url: str = UPSTREAM_URL) -> httpx.TransportError:
+        cls = _TRANSPORT_ERRORS[self.error]
+        return cls(f"chaos: injected {cls.__name__}", request=httpx.Request(method, url))
+
+    def describe(self) -> str:
+        return f"transport {_TRANSPORT_ERRORS[self.error].__name__}"
+
+
+@dataclass(frozen=True)
+class Hang(Fault):
+    """The node never returns. Only a `TimeoutPolicy` (or nothing) ends it."""
+
+    kind: ClassVar[str] = "hang"
+
+    def describe(self) -> str:
+        return "hang"
+
+
+@dataclass(frozen=True)
+class Stall(Fault):
+    """The node goes silent after its k-th ``runtime.heartbeat()``.
+
+    Heartbeats after the k-th are swallowed and the node never returns, so only an
+    ``idle_timeout`` (or a ``run_timeout``) ends it. The fault fires at the (k+1)-th heartbeat;
+    a node that never heartbeats that often never fires it (and strict mode says so).
+    """
+
+    kind: ClassVar[str] = "stall"
+    after_heartbeats: int = 0
+
+    def __post_init__(self) -> None:
+        if self.after_heartbeats < 0:
+            raise ChaosUsageError(f"stall(after_heartbeats={self.after_heartbeats}): must be >= 0")
+
+    @property
+    def fires_before_body(self) -> bool:
+        return False
+
+    def describe(self) -> str:
+        return f"stall after {self.after_heartbeats} heartbeat(s)"
+
+
+@dataclass(frozen=True)
+class Slow(Fault):
+    """Extra latency before the node body runs (simulated seconds under simulated time)."""
+
+    kind: ClassVar[str] = "slow"
+    seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.seconds < 0:
+            raise ChaosUsageError(f"slow(seconds={self.seconds}): latency must be >= 0")
+
+    @property
+    def fires_before_body(self) -> bool:
+        return False
+
+    def describe(self) -> str:
+        return f"slow +{self.seconds:g}s"
+
+
+@dataclass(frozen=True)
+class LostResult(Fault):
+    """The node body ran (its side effects happened) but its result is lost.
+
+    The caller sees ``error`` instead (by default `httpx.ReadTimeout`, the classic
+    "the upstream did it, the client never heard back").
+    """
+
+    kind: ClassVar[str] = "lost_result"
+    error: BaseException | type[BaseException] = field(default=httpx.ReadTimeout)
+
+    def make(self) -> BaseException:
+        if isinstance(self.error, type):
+            if issubclass(self.error, httpx.TransportError):
+                return self.error(
+                    "chaos: response lost", request=httpx.Request("POST", UPSTREAM_URL)
+                )
+            return self.error("chaos: response lost")
+        return self.error
+
+    @property
+    def fires_before_body(self) -> bool:
+        return False
+
+    def describe(self) -> str:
+        return f"lost result ({type(self.make()).__name__})"
+
+
+# -- constructors: the public vocabulary ------------------------------------------------------
+
+
+def exception(error: BaseException | type[BaseException] = RuntimeError) -> RaiseError:
+    """Raise ``error`` (an instance or a class) instead of running the node."""
+    return RaiseError(error)
+
+
+def http_status(status: int, *, retry_after: float | datetime | None = None) -> HttpStatus:
+    """Raise `httpx.HTTPStatusError` with ``status`` (and a ``Retry-After`` header if given)."""
+    return HttpStatus(status, retry_after)
+
+
+def http_429(retry_after: float | datetime | None = 1) -> HttpStatus:
+    """A rate-limit answer: HTTP 429 with ``Retry-After`` (seconds or a date)."""
+    return HttpStatus(429, retry_after)
+
+
+def http_5xx(status: int = 503, *, retry_after: float | datetime | None = None) -> HttpStatus:
+    """A server error: 500, 502, 503 or 504."""
+    if not 500 <= status <= 599:
+        raise ChaosUsageError(f"http_5xx({status}): use a 5xx status such as 500, 502, 503 or 504")
+    return HttpStatus(status, retry_after)
+
+
+def connect_error() -> TransportError:
+    """`httpx.ConnectError`: the upstream refused or could not be reached."""
+    return TransportError("connect")
+
+
+def read_timeout() -> TransportError:
+    """`httpx.ReadTimeout`: the upstream accepted the request and never answered in time."""
+    return TransportError("read_timeout")
+
+
+def remote_protocol_error() -> TransportError:
+    """`httpx.RemoteProtocolError`: the connection broke mid-response."""
+    return TransportError("remote_protocol")
+
+
+def hang() -> Hang:
+    """The node never returns."""
+    return Hang()
+
+
+def stall(after_heartbeats: int = 0) -> Stall:
+    """The node's heartbeats stop after the k-th, and it never returns."""
+    return Stall(after_heartbeats)
+
+
+def slow(seconds: float) -> Slow:
+    """Add ``seconds`` of latency before the node body."""
+    return Slow(seconds)
+
+
+def lost_result(error: BaseException | type[BaseException] = httpx.ReadTimeout) -> LostResult:
+    """Run the node body, then drop its result and raise ``error``."""
+    return LostResult(error)
+
+
+#: Every fault kind by its stable name, with a zero-argument default instance.
+FAULT_KINDS: dict[str, Fault] = {
+    "exception": RaiseError(),
+    "http_429": HttpStatus(429, 1),
+    "http_5xx": HttpStatus(503),
+    "connect_error": TransportError("connect"),
+    "read_timeout": TransportError("read_timeout"),
+    "hang": Hang(),
+    "stall": Stall(0),
+    "slow": Slow(2.0),
+    "lost_result": LostResult(),
+}
+
+
+# -- where faults land ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Injection:
+    """A fault aimed at nodes and attempts.
+
+    Args:
+        fault: what happens.
+        node: a node name or glob (``fnmatch``); subgraph nodes as ``parent/child``. Globs
+            do not match LangGraph's hidden nodes (``__error_handler__*``) unless the pattern
+            itself starts with ``__``.
+        attempts: the attempt numbers (1-based, as ``runtime.execution_info.node_attempt``)
+            that get the fault; None means every attempt.
+        probability: the chance (0..1) that an eligible attempt gets the fault, decided by a
+            hash of (seed, test id, site, task, attempt): reproducible and independent of
+            other nodes.
+        times: stop after the fault fired this many times in a trial (None: no limit).
+    """
+
+    fault: Fault
+    node: str = "*"
+    attempts: frozenset[int] | None = None
+    probability: float = 1.0
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.fault, Fault):
+            raise ChaosUsageError(
+                f"{self.fault!r} is not a fault; build one with chaos.faults, for example "
+                "faults.http_429(retry_after=2) or faults.hang()"
+            )
+        if not 0.0 <= self.probability <= 1.0:
+            raise ChaosUsageError(f"probability={self.probability} must be between 0 and 1")
+        if self.attempts is not None and any(a < 1 for a in self.attempts):
+            raise ChaosUsageError(f"attempts={sorted(self.attempts)}: attempts are numbered from 1")
+        if self.times is not None and self.times < 1:
+            raise ChaosUsageError(f"times={self.times} must be at least 1 (or None)")
+
+    @staticmethod
+    def of(
+        fault: Fault,
+        node: str = "*",
+        attempts: int | Iterable[int] | None = None,
+        probability: float = 1.0,
+        times: int | None = None,
+    ) -> Injection:
+        """Build an injection, accepting a single attempt number or any iterable of them."""
+        if isinstance(attempts, int):
+            attempts = (attempts,)
+        return Injection(
+            fault, node, frozenset(attempts) if attempts is not None else None, probability, times
+        )
+
+    def matches_site(self, site: str) -> bool:
+        if "/" in site and "/" not in self.node and self.node != "*":
+            return False
+        hidden = site.rsplit("/", 1)[-1].startswith("__")
+        if hidden and not self.node.rsplit("/", 1)[-1].startswith("__"):
+            return False
+        return fnmatch.fnmatchcase(site, self.node)
+
+    def matches_attempt(self, attempt: int) -> bool:
+        return self.attempts is None or attempt in self.attempts
+
+    @property
+    def label(self) -> str:
+        """Stable identity of this injection inside a trial (used in hashes and reports)."""
+        att = "" if self.attempts is None else "@" + ",".join(map(str, sorted(self.attempts)))
+        prob = "" if self.probability == 1.0 else f"~{self.probability:g}"
+        return f"{self.fault.describe()} -> {self.node}{att}{prob}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fault": self.fault.to_json(),
+            "node": self.node,
+            "attempts": sorted(self.attempts) if self.attempts is not None else None,
+            "probability": self.probability,
+            "times": self.times,
+        }

@@ -1,0 +1,146 @@
+"""`Chaos`: the object behind the pytest fixture, also usable on its own.
+
+    def test_fetch_survives_rate_limits(chaos):
+        chaos.inject(faults.http_429(retry_after=2), node="fetch", attempts=[1])
+        result = chaos.run(builder, {"query": "q"})
+        assert [a.outcome for a in result.attempts("fetch")] == ["error", "ok"]
+
+`run` executes a baseline and a chaos run on simulated time, checks the invariants and raises
+`ChaosViolation` (an AssertionError whose message ends with the command that reproduces it)
+when the verdict is ``fail``, unless ``raise_on_violation=False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from langgraph.graph import StateGraph
+from langgraph.pregel import Pregel
+
+from chaos.faults import Fault, Injection
+from chaos.inject import InstrumentedGraph, instrument
+from chaos.savers import default_cache, sqlite_saver_in
+from chaos.trial import ChaosViolation, ClockName, InvokeMode, TrialResult, run_trial
+
+
+class Chaos:
+    """Declare faults, run a graph under them, and read the journal and verdict.
+
+    Args:
+        seed: the session seed (``--chaos-seed``); decisions hash it with ``test_id``.
+        test_id: the pytest node id (or any stable name) of the test.
+        clock: ``"simulated"`` (default) or ``"real"``.
+        repro: the command line that reproduces this test, printed on failure.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        test_id: str = "chaos",
+        *,
+        clock: ClockName = "simulated",
+        repro: str | None = None,
+        disabled_checks: Sequence[str] = (),
+    ) -> None:
+        self.seed = seed
+        self.test_id = test_id
+        self.clock: ClockName = clock
+        self.repro = repro
+        self.disabled_checks = list(disabled_checks)
+        self.injections: list[Injection] = []
+        self.results: list[TrialResult] = []
+        self._instrumented: dict[int, InstrumentedGraph] = {}
+
+    def inject(
+        self,
+        fault: Fault,
+        node: str = "*",
+        *,
+        attempts: int | Iterable[int] | None = None,
+        probability: float = 1.0,
+        times: int | None = None,
+    ) -> Injection:
+        """Aim ``fault`` at ``node`` (name, glob, or ``parent/child``) for the next runs."""
+        inj = Injection.of(fault, node, attempts, probability, times)
+        self.injections.append(inj)
+        return inj
+
+    def clear(self) -> None:
+        """Forget the declared faults (the next run is fault-free unless faults are added)."""
+        self.injections.clear()
+
+    def instrument(self, graph: StateGraph | Pregel) -> InstrumentedGraph:
+        """The instrumented copy of ``graph`` used by `run` (built once per graph object)."""
+        key = id(graph)
+        if key not in self._instrumented:
+            self._instrumented[key] = instrument(
+                graph, checkpointer_factory=sqlite_saver_in, cache_factory=default_cache
+            )
+        return self._instrumented[key]
+
+    def run(
+        self,
+        graph: StateGraph | Pregel,
+        input: Any,
+        *,
+        config: dict[str, Any] | None = None,
+        context: Any = None,
+        invoke: InvokeMode = "async",
+        baseline: bool = True,
+        nondeterministic: Sequence[str] = (),
+        disable: Sequence[str] = (),
+        raise_on_violation: bool = True,
+    ) -> TrialResult:
+        """Run one trial of ``graph`` on ``input`` with the declared faults.
+
+        Args:
+            graph: a `StateGraph` builder (compiled with an embedded SQLite checkpointer and,
+                when nodes declare a CachePolicy, an in-memory cache) or a compiled graph
+                (kept with its own checkpointer, cache and store).
+            invoke: ``"async"`` runs ``astream`` (sync node bodies run in the loop's executor,
+                deterministic); ``"sync"`` runs ``stream`` (LangGraph's thread pool: parallel
+                sync nodes are only deterministic when they do not race).
+            nondeterministic: state fields the ``steady_state`` check ignores.
+            disable: invariant names to turn off for this run.
+            raise_on_violation: raise `ChaosViolation` when the verdict is ``fail``.
+        """
+        inst = self.instrument(graph)
+        n = len(self.results)
+        result = run_trial(
+            inst,
+            input,
+            injections=list(self.injections),
+            seed=self.seed,
+            test_id=f"{self.test_id}#{n}" if n else self.test_id,
+            target=getattr(graph, "name", None) or type(graph).__name__,
+            trial_id=self.test_id if n == 0 else f"{self.test_id}#{n}",
+            clock=self.clock,
+            invoke=invoke,
+            config=config,
+            context=context,
+            baseline=baseline,
+            disabled_checks=[*self.disabled_checks, *disable],
+            nondeterministic=nondeterministic,
+            run_number=n,
+            repro=self.repro,
+        )
+        self.results.append(result)
+        if raise_on_violation and not result.ok:
+            raise ChaosViolation(result)
+        return result
+
+    @property
+    def last(self) -> TrialResult:
+        """The result of the most recent `run`."""
+        if not self.results:
+            raise RuntimeError("chaos.last: no run yet; call chaos.run(graph, input) first")
+        return self.results[-1]
+
+    def close(self) -> None:
+        for inst in self._instrumented.values():
+            inst.close()
+        self._instrumented.clear()
+
+
+__all__ = ["Chaos", "ChaosViolation"]

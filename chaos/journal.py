@@ -1,0 +1,122 @@
+"""The journal: what happened in one run of a graph, attempt by attempt.
+
+Modelled on Jepsen's history: every node attempt is recorded when it starts and completed when
+it ends, including attempts whose outcome the harness never learned (``outcome="unknown"``
+means the attempt was still running when the run ended). Checkers and reports read only this
+record, the checkpointer and the baseline, never the live graph.
+
+Times are seconds from the start of the run on the trial's clock (simulated by default).
+Task labels are stable (``node#k`` for the k-th task of that node in the run): LangGraph's task
+ids derive from checkpoint ids, which carry wall-clock time, so they are kept only as
+``task_id`` for cross-referencing the checkpointer and are left out of comparisons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Outcome = Literal["ok", "error", "timeout", "cancelled", "cached", "aborted", "unknown"]
+
+
+@dataclass
+class AttemptRecord:
+    """One execution attempt of one node task."""
+
+    node: str
+    task: str
+    attempt: int
+    step: int | None
+    start: float
+    end: float | None = None
+    outcome: Outcome = "unknown"
+    error: str | None = None
+    error_message: str | None = None
+    timeout_kind: str | None = None
+    fault: str | None = None
+    fault_kind: str | None = None
+    task_id: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.end is None else self.end - self.start
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class EventRecord:
+    """A run-level event: a fault decision without an attempt, a drain, a resume, a deadlock."""
+
+    kind: str
+    time: float
+    node: str | None = None
+    detail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Journal:
+    """Everything recorded in one run (the chaos run or its fault-free baseline)."""
+
+    attempts: list[AttemptRecord] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+    outcome: str = "unknown"
+    error: str | None = None
+    error_message: str | None = None
+    final_state: Any = None
+    duration: float = 0.0
+
+    def by_node(self, node: str) -> list[AttemptRecord]:
+        """The attempts of ``node`` (a site name such as ``fetch`` or ``parent/child``)."""
+        return [a for a in self.attempts if a.node == node]
+
+    def tasks(self, node: str | None = None) -> dict[str, list[AttemptRecord]]:
+        """Attempts grouped by task label, in order of first appearance."""
+        out: dict[str, list[AttemptRecord]] = {}
+        for a in self.attempts:
+            if node is None or a.node == node:
+                out.setdefault(a.task, []).append(a)
+        return out
+
+    def faulted(self) -> Iterator[AttemptRecord]:
+        """The attempts that received a fault."""
+        return (a for a in self.attempts if a.fault is not None)
+
+    def to_json(self, *, with_task_ids: bool = False) -> dict[str, Any]:
+        attempts = []
+        for a in self.attempts:
+            rec = a.to_json()
+            if not with_task_ids:
+                rec.pop("task_id")
+            attempts.append(rec)
+        return {
+            "outcome": self.outcome,
+            "error": self.error,
+            "error_message": self.error_message,
+            "duration": self.duration,
+            "attempts": attempts,
+            "events": [e.to_json() for e in self.events],
+            "final_state": _jsonable(self.final_state),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    """Best-effort conversion of graph state to JSON (messages and models become dicts/strs)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        try:
+            return _jsonable(dump())
+        except Exception:  # a model that cannot dump itself is still shown, as text
+            pass
+    return repr(value)

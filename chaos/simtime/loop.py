@@ -1,0 +1,372 @@
+"""An asyncio event loop that runs on a :class:`~chaos.simtime.clock.VirtualClock`.
+
+How time moves (approach "A" of docs/virtual-time.md): the loop's ``time()`` is the virtual
+clock. Each loop iteration first polls the real selector without blocking. When nothing is ready:
+
+* a clock hold is active, or executor work is in flight: block in the real selector (thread
+  completions and I/O wake it through the loop's self-pipe), capped at ``real_wait_cap`` real
+  seconds, after which :class:`SimulatedDeadlock` is raised rather than hanging the test run;
+* otherwise, if a timer is pending: jump the clock to the earliest timer's deadline;
+* otherwise nothing can ever wake: call the deadlock handler (``run_async`` cancels the trial's
+  main task and reports :class:`SimulatedDeadlock`); a second deadlock raises directly.
+
+Timers due at the same instant fire first-in-first-out (a real run fires them in creation order;
+stock asyncio pops equal deadlines in heap order), or in a reproducible seeded shuffle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import heapq
+import math
+import selectors
+from asyncio import events, futures
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from chaos.simtime.clock import VirtualClock, real_monotonic
+
+__all__ = ["SimulatedDeadlock", "TieBreak", "VirtualEventLoop"]
+
+TieBreak = Literal["fifo", "seeded"]
+
+#: Real seconds the loop may block while a hold is active or executor work is in flight.
+DEFAULT_REAL_WAIT_CAP: float = 120.0
+
+_MASK64 = (1 << 64) - 1
+
+
+class SimulatedDeadlock(RuntimeError):
+    """Nothing in a simulated trial can ever wake up again (or a real wait exceeded its cap).
+
+    In real time this trial would hang forever; under simulation it fails fast instead.
+    """
+
+
+def _mix64(seed: int, seq: int) -> int:
+    """splitmix64 of (seed, seq): a stable, PYTHONHASHSEED-independent shuffle key."""
+    z = (seed * 0x9E3779B97F4A7C15 + seq + 1) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
+
+class _OrderedTimerHandle(events.TimerHandle):
+    """A TimerHandle ordered by ``(when, order)`` so ties break deterministically.
+
+    ``heapq`` only uses ``<``; the other comparisons are kept consistent for safety.
+    """
+
+    __slots__ = ("_order",)
+
+    def __init__(
+        self,
+        when: float,
+        order: tuple[int, ...],
+        callback: Callable[..., object],
+        args: tuple[Any, ...],
+        loop: asyncio.AbstractEventLoop,
+        context: Any = None,
+    ) -> None:
+        super().__init__(when, callback, args, loop, context)
+        self._order = order
+
+    def _key(self) -> tuple[float, tuple[int, ...]]:
+        return (self._when, self._order)
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, _OrderedTimerHandle):
+            return self._key() < other._key()
+        return super().__lt__(other)  # type: ignore[operator]
+
+    def __le__(self, other: object) -> bool:
+        if isinstance(other, _OrderedTimerHandle):
+            return self._key() <= other._key()
+        return super().__le__(other)  # type: ignore[operator]
+
+    def __gt__(self, other: object) -> bool:
+        if isinstance(other, _OrderedTimerHandle):
+            return self._key() > other._key()
+        return super().__gt__(other)  # type: ignore[operator]
+
+    def __ge__(self, other: object) -> bool:
+        if isinstance(other, _OrderedTimerHandle):
+            return self._key() >= other._key()
+        return super().__ge__(other)  # type: ignore[operator]
+
+    __hash__ = events.TimerHandle.__hash__
+
+
+class _VirtualSelector(selectors.BaseSelector):
+    """Wraps a real selector; its ``select()`` decides between real waiting and skipping time."""
+
+    def __init__(self) -> None:
+        self._real = selectors.DefaultSelector()
+        self.loop: VirtualEventLoop | None = None  # set once the loop exists
+
+    # Delegation: the loop registers its self-pipe and any real sockets here.
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        return self._real.register(fileobj, events, data)
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        return self._real.unregister(fileobj)
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        return self._real.modify(fileobj, events, data)
+
+    def get_key(self, fileobj: Any) -> selectors.SelectorKey:
+        return self._real.get_key(fileobj)
+
+    def get_map(self) -> Mapping[Any, selectors.SelectorKey]:
+        return self._real.get_map()
+
+    def close(self) -> None:
+        self._real.close()
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        ready = self._real.select(0)
+        if ready or (timeout is not None and timeout <= 0):
+            return ready
+        loop = self.loop
+        if loop is None:  # pragma: no cover - only during construction
+            return self._real.select(timeout)
+        return loop._idle(self._real, timeout)
+
+
+class VirtualEventLoop(asyncio.SelectorEventLoop):
+    """A selector event loop whose time is a :class:`VirtualClock` and that skips idle time.
+
+    Args:
+        clock: the clock to run on (a fresh one by default).
+        seed: seed of the ``"seeded"`` tie-break.
+        tie_break: order of timers due at the same instant: ``"fifo"`` (creation order, like a
+            real run) or ``"seeded"`` (a reproducible shuffle, to explore interleavings).
+        real_wait_cap: real seconds to block while a hold or executor work is pending before
+            raising :class:`SimulatedDeadlock`.
+
+    The default executor is a one-thread ``ThreadPoolExecutor``: sync node bodies (LangGraph runs
+    them through ``run_in_executor``) and ``asyncio.to_thread`` calls then run one at a time in
+    submission order, so their side effects and their ``time.sleep`` advances of the shared
+    clock happen in a deterministic order. A body that blocks waiting for another executor job
+    would deadlock (caught by ``real_wait_cap``); that is the price of determinism.
+    """
+
+    def __init__(
+        self,
+        clock: VirtualClock | None = None,
+        *,
+        seed: int = 0,
+        tie_break: TieBreak = "fifo",
+        real_wait_cap: float = DEFAULT_REAL_WAIT_CAP,
+    ) -> None:
+        if tie_break not in ("fifo", "seeded"):
+            raise ValueError(f"tie_break must be 'fifo' or 'seeded', not {tie_break!r}")
+        self._vclock = clock if clock is not None else VirtualClock()
+        self._tie_break: TieBreak = tie_break
+        self._tie_seed = int(seed)
+        self._timer_seq = 0
+        self._executor_inflight = 0
+        self._real_wait_cap = float(real_wait_cap)
+        self._real_wait_exceeded = False
+        self._deadlock_handler: Callable[[], None] | None = None
+        self._deadlock_fired = False
+        vselector = _VirtualSelector()
+        super().__init__(selector=vselector)
+        vselector.loop = self
+        self.set_default_executor(
+            concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="chaos-sim")
+        )
+        self._vclock.add_release_listener(self._wake)
+
+    # -- time ----------------------------------------------------------------------------
+    @property
+    def clock(self) -> VirtualClock:
+        """The virtual clock this loop runs on."""
+        return self._vclock
+
+    def time(self) -> float:
+        return self._vclock.monotonic()
+
+    # BaseEventLoop.__init__ assigns the platform clock resolution (15 ms on Windows, which
+    # would fire distinct virtual timers together). _run_once pops timers with
+    # ``when < time() + resolution``, so the resolution must also stay above the float spacing
+    # of the current time or a due timer would never pop; hence computed, never stored.
+    @property
+    def _clock_resolution(self) -> float:  # type: ignore[override]
+        return max(1e-9, 4 * math.ulp(self._vclock.monotonic()))
+
+    @_clock_resolution.setter
+    def _clock_resolution(self, value: float) -> None:
+        pass
+
+    # -- timers --------------------------------------------------------------------------
+    def call_at(
+        self, when: float, callback: Callable[..., object], *args: Any, context: Any = None
+    ) -> asyncio.TimerHandle:
+        # Mirrors BaseEventLoop.call_at (CPython 3.11) with an ordered handle.
+        if when is None:
+            raise TypeError("when cannot be None")
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_at")
+        seq = self._timer_seq
+        self._timer_seq += 1
+        order = (seq,) if self._tie_break == "fifo" else (_mix64(self._tie_seed, seq), seq)
+        timer = _OrderedTimerHandle(when, order, callback, args, self, context)
+        if timer._source_traceback:
+            del timer._source_traceback[-1]
+        heapq.heappush(self._scheduled, timer)  # type: ignore[attr-defined]
+        timer._scheduled = True  # type: ignore[attr-defined]
+        return timer
+
+    # -- executor ------------------------------------------------------------------------
+    @property
+    def executor_inflight(self) -> int:
+        """Executor jobs submitted through this loop that have not finished running."""
+        return self._executor_inflight
+
+    def run_in_executor(  # type: ignore[override]
+        self, executor: concurrent.futures.Executor | None, func: Callable[..., Any], *args: Any
+    ) -> asyncio.Future[Any]:
+        # Mirrors BaseEventLoop.run_in_executor, counting in-flight work. The count drops in a
+        # done-callback of the *concurrent* future, relayed to the loop thread with
+        # call_soon_threadsafe: it follows the thread's real work even when the awaiting task
+        # is cancelled (the body keeps running), and the relay's self-pipe write wakes a loop
+        # blocked in the real selector, so no wake-up is lost.
+        self._check_closed()
+        if self._debug:
+            self._check_callback(func, "run_in_executor")
+        if executor is None:
+            self._check_default_executor()  # type: ignore[attr-defined]
+            executor = self._default_executor  # type: ignore[attr-defined]
+            if executor is None:  # pragma: no cover - we always set one
+                executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+                self._default_executor = executor
+        cfut = executor.submit(func, *args)
+        self._executor_inflight += 1
+        cfut.add_done_callback(self._executor_job_done)
+        return futures.wrap_future(cfut, loop=self)
+
+    def _executor_job_done(self, _fut: concurrent.futures.Future[Any]) -> None:
+        try:
+            self.call_soon_threadsafe(self._dec_inflight)
+        except RuntimeError:
+            pass  # loop already closed: nothing is waiting any more
+
+    def _dec_inflight(self) -> None:
+        self._executor_inflight -= 1
+
+    # -- idle policy ---------------------------------------------------------------------
+    def set_deadlock_handler(self, handler: Callable[[], None] | None) -> None:
+        """Called (on the loop thread) the first time nothing can ever wake; see module doc."""
+        self._deadlock_handler = handler
+        self._deadlock_fired = False
+
+    def _must_wait_real(self) -> bool:
+        return self._vclock.held or self._executor_inflight > 0
+
+    def _idle(
+        self, real: selectors.BaseSelector, timeout: float | None
+    ) -> list[tuple[selectors.SelectorKey, int]]:
+        """Nothing is ready right now: wait for real work, skip time, or declare a deadlock."""
+        if self._must_wait_real():
+            return self._wait_real(real)
+        if timeout is None:
+            return self._deadlock()
+        scheduled = self._scheduled  # type: ignore[attr-defined]
+        # _run_once has just dropped cancelled timers from the head, so scheduled[0] is the
+        # earliest live deadline. Jump straight there, past asyncio's 24 h select cap.
+        target = scheduled[0]._when if scheduled else self.time() + timeout
+        if not self._vclock.jump_to(target):  # a hold started on another thread meanwhile
+            return self._wait_real(real)
+        return []
+
+    def _wait_real(
+        self, real: selectors.BaseSelector
+    ) -> list[tuple[selectors.SelectorKey, int]]:
+        deadline = real_monotonic() + self._real_wait_cap
+        while True:
+            remaining = deadline - real_monotonic()
+            if remaining <= 0:
+                self._real_wait_exceeded = True
+                raise SimulatedDeadlock(
+                    f"simulated trial blocked for {self._real_wait_cap:.0f} s of real time at "
+                    f"t={self._vclock.now():.3f}s waiting for "
+                    f"{self._executor_inflight} executor job(s) / clock hold "
+                    f"(held={self._vclock.held}); a sync node body or held real I/O never finished"
+                )
+            ready = real.select(remaining)
+            if ready or not self._must_wait_real():
+                return ready
+
+    def _deadlock(self) -> list[tuple[selectors.SelectorKey, int]]:
+        handler = self._deadlock_handler
+        if handler is not None and not self._deadlock_fired:
+            self._deadlock_fired = True
+            handler()  # cancels the main task; the cancellation is processed next iteration
+            return []
+        raise SimulatedDeadlock(
+            f"simulated deadlock at t={self._vclock.now():.3f}s: no timer, no ready I/O, no "
+            f"executor work and no clock hold, so nothing can ever wake up\n"
+            + describe_tasks(self)
+        )
+
+    def _wake(self) -> None:
+        # Called from whichever thread released the last hold; harmless if the loop is idle.
+        if not self.is_closed():
+            try:
+                self._write_to_self()  # type: ignore[attr-defined]
+            except Exception:  # pragma: no cover - closing race
+                pass
+
+    # -- shutdown ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the loop and shut the default executor down.
+
+        Waits for running executor jobs unless the real-wait cap was exceeded (a job that is
+        stuck would otherwise hang the test session).
+        """
+        if self.is_running():
+            raise RuntimeError("Cannot close a running event loop")
+        if self.is_closed():
+            return
+        self._vclock.remove_release_listener(self._wake)
+        executor = self._default_executor  # type: ignore[attr-defined]
+        if executor is not None:
+            self._default_executor = None
+            executor.shutdown(wait=not self._real_wait_exceeded, cancel_futures=True)
+        super().close()
+
+
+def describe_tasks(loop: asyncio.AbstractEventLoop) -> str:
+    """A short listing of the loop's pending tasks and where each is suspended."""
+    lines = []
+    for task in sorted(asyncio.all_tasks(loop), key=lambda t: t.get_name()):
+        if task.done():
+            continue
+        coro = task.get_coro()
+        name = getattr(coro, "__qualname__", repr(coro))
+        where = _innermost_await(coro)
+        lines.append(f"  task {task.get_name()}: {name}{where}")
+    if not lines:
+        return "  (no pending tasks)"
+    return "pending tasks:\n" + "\n".join(lines)
+
+
+def _innermost_await(coro: Any) -> str:
+    """Follow the ``await`` chain down to the deepest suspended coroutine frame."""
+    frame = None
+    seen = 0
+    while coro is not None and seen < 100:
+        f = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+        f = f or getattr(coro, "gi_frame", None)
+        if f is not None:
+            frame = f
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        seen += 1
+    if frame is None:
+        return ""
+    code = frame.f_code
+    return f" awaiting in {code.co_qualname} ({code.co_filename}:{frame.f_lineno})"

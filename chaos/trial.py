@@ -1,0 +1,255 @@
+"""One chaos trial: a fault-free baseline run, a run with faults, and the checkers' verdict.
+
+Both runs execute the same instrumented copy of the user's graph on the trial's clock
+(simulated by default), each on its own fresh thread id, with the node cache cleared before
+each run so the chaos run cannot be served the baseline's results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langgraph.errors import GraphDrained, GraphInterrupt
+
+from chaos.checks import Violation, run_checkers
+from chaos.context import RunContext
+from chaos.decide import unit_interval
+from chaos.errors import ChaosAbort
+from chaos.faults import Injection
+from chaos.inject import InstrumentedGraph
+from chaos.journal import AttemptRecord, Journal
+
+InvokeMode = Literal["async", "sync"]
+ClockName = Literal["simulated", "real"]
+
+
+@dataclass
+class TrialResult:
+    """Everything one trial produced. ``verdict`` is ``"pass"`` when no invariant was violated."""
+
+    id: str
+    target: str
+    seed: int
+    injections: list[Injection]
+    journal: Journal
+    baseline: Journal | None
+    never_fired: list[Injection] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    nondeterministic: Sequence[str] = ()
+    clock: str = "simulated"
+    repro: str | None = None
+    error: BaseException | None = None
+
+    @property
+    def verdict(self) -> Literal["pass", "fail"]:
+        return "fail" if self.violations else "pass"
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    @property
+    def output(self) -> Any:
+        """The chaos run's final state (None when the run raised)."""
+        return self.journal.final_state
+
+    def attempts(self, node: str) -> list[AttemptRecord]:
+        """The chaos run's attempts of ``node``, in order."""
+        return self.journal.by_node(node)
+
+    def violated(self, invariant: str) -> list[Violation]:
+        return [v for v in self.violations if v.invariant == invariant]
+
+    def describe_failure(self) -> str:
+        lines = [f"chaos trial {self.id} failed (seed={self.seed}, clock={self.clock}):"]
+        for v in self.violations:
+            lines.append(f"  [{v.invariant}] {v.message}")
+        if self.repro:
+            lines.append(f"reproduce with: {self.repro}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "target": self.target,
+            "seed": self.seed,
+            "clock": self.clock,
+            "faults": [i.to_json() for i in self.injections],
+            "fired": [i.label for i in self.injections if i not in self.never_fired],
+            "verdict": self.verdict,
+            "violations": [v.to_json() for v in self.violations],
+            "journal": self.journal.to_json()["attempts"],
+            "events": self.journal.to_json()["events"],
+            "outcome": self.journal.outcome,
+            "error": self.journal.error,
+            "final_state": self.journal.to_json()["final_state"],
+            "baseline": self.baseline.to_json() if self.baseline is not None else None,
+            "repro": self.repro,
+        }
+
+
+class ChaosViolation(AssertionError):
+    """Raised by `Chaos.run` when a trial's verdict is ``fail``; carries the `TrialResult`."""
+
+    def __init__(self, result: TrialResult) -> None:
+        super().__init__(result.describe_failure())
+        self.result = result
+
+
+def thread_id_for(test_id: str, role: str, n: int) -> str:
+    """A deterministic thread id (no wall clock, no randomness) for one run of a trial."""
+    return f"chaos-{int(unit_interval(test_id) * 2**48):012x}-{role}-{n}"
+
+
+def run_trial(
+    inst: InstrumentedGraph,
+    input: Any,
+    *,
+    injections: Sequence[Injection],
+    seed: int,
+    test_id: str,
+    target: str = "",
+    trial_id: str | None = None,
+    clock: ClockName = "simulated",
+    invoke: InvokeMode = "async",
+    config: dict[str, Any] | None = None,
+    context: Any = None,
+    baseline: bool = True,
+    disabled_checks: Sequence[str] = (),
+    nondeterministic: Sequence[str] = (),
+    run_number: int = 0,
+    repro: str | None = None,
+) -> TrialResult:
+    """Run the baseline and the chaos run of one trial and check the invariants."""
+    inst.check_injections(list(injections))
+    base_journal = None
+    if baseline:
+        base_ctx = RunContext(seed, test_id, ())
+        base_journal = run_once(
+            inst, input, base_ctx, clock=clock, invoke=invoke, config=config, context=context,
+            thread_id=thread_id_for(test_id, "baseline", run_number), seed=seed,
+        )
+    ctx = RunContext(seed, test_id, tuple(injections))
+    journal = run_once(
+        inst, input, ctx, clock=clock, invoke=invoke, config=config, context=context,
+        thread_id=thread_id_for(test_id, "chaos", run_number), seed=seed,
+    )
+    result = TrialResult(
+        id=trial_id or test_id,
+        target=target,
+        seed=seed,
+        injections=list(injections),
+        journal=journal,
+        baseline=base_journal,
+        never_fired=ctx.never_fired(),
+        nondeterministic=nondeterministic,
+        clock=clock,
+        repro=repro,
+    )
+    result.violations = run_checkers(result, disabled_checks)
+    return result
+
+
+def run_once(
+    inst: InstrumentedGraph,
+    input: Any,
+    ctx: RunContext,
+    *,
+    clock: ClockName,
+    invoke: InvokeMode,
+    config: dict[str, Any] | None,
+    context: Any,
+    thread_id: str,
+    seed: int,
+) -> Journal:
+    """Execute the instrumented graph once, recording into ``ctx.journal``."""
+    from chaos.simtime import SimulatedDeadlock, run_async, run_sync
+
+    graph = inst.graph
+    cfg: dict[str, Any] = dict(config or {})
+    cfg["configurable"] = {"thread_id": thread_id, **cfg.get("configurable", {})}
+    journal = ctx.journal
+    kwargs: dict[str, Any] = {"stream_mode": ["updates", "values"]}
+    if context is not None:
+        kwargs["context"] = context
+
+    def record(mode: str, chunk: Any) -> None:
+        if mode == "values":
+            journal.final_state = chunk
+        elif mode == "updates" and isinstance(chunk, dict):
+            meta = chunk.get("__metadata__") or {}
+            if meta.get("cached"):
+                for node in chunk:
+                    if node != "__metadata__":
+                        rec = AttemptRecord(node=node, task=f"{node}#cached", attempt=0,
+                                            step=None, start=ctx.now(), end=ctx.now(), outcome="cached")
+                        journal.attempts.append(rec)
+
+    def stuck() -> str:
+        running = [a for a in journal.attempts if a.outcome == "unknown"]
+        names = ", ".join(f"{a.node} (attempt {a.attempt}, fault {a.fault})" for a in running)
+        return (
+            f"the run can never finish: nothing can wake it. Still running: {names or 'no node'}. "
+            "In production this run would hang; give the node a TimeoutPolicy."
+        )
+
+    async def amain() -> None:
+        ctx.now = _rebase(ctx)
+        inst.active.context = ctx
+        try:
+            if graph.cache is not None:
+                await graph.aclear_cache()
+            async for mode, chunk in graph.astream(input, cfg, **kwargs):
+                record(mode, chunk)
+        finally:
+            inst.active.context = None
+
+    def smain() -> None:
+        ctx.now = _rebase(ctx)
+        inst.active.context = ctx
+        try:
+            if graph.cache is not None:
+                graph.clear_cache()
+            for mode, chunk in graph.stream(input, cfg, **kwargs):
+                record(mode, chunk)
+        finally:
+            inst.active.context = None
+
+    try:
+        if invoke == "async":
+            run_async(amain, mode=clock, seed=seed, describe_stuck=stuck)
+        else:
+            run_sync(smain, mode=clock, seed=seed)
+        journal.outcome = "ok"
+    except ChaosAbort as exc:
+        _fail(journal, "aborted", exc)
+    except SimulatedDeadlock as exc:
+        _fail(journal, "deadlock", exc)
+    except GraphInterrupt as exc:
+        _fail(journal, "interrupted", exc)
+    except GraphDrained as exc:
+        _fail(journal, "drained", exc)
+    except (Exception, asyncio.CancelledError) as exc:
+        _fail(journal, "error", exc)
+    finally:
+        journal.duration = ctx.now()
+        for rec in journal.attempts:
+            if rec.outcome == "unknown" and journal.outcome in ("aborted", "deadlock"):
+                rec.outcome = "aborted" if rec.fault else "cancelled"
+    return journal
+
+
+def _rebase(ctx: RunContext) -> Any:
+    """The run's clock, started now (inside the trial's clock context)."""
+    from chaos.context import _trial_clock
+
+    return _trial_clock()
+
+
+def _fail(journal: Journal, outcome: str, exc: BaseException) -> None:
+    journal.outcome = outcome
+    journal.error = type(exc).__name__
+    journal.error_message = str(exc)

@@ -1,0 +1,1 @@
+"""pytest plugins shipped with langgraph-chaos (registered through the ``pytest11`` entry point)."""
