@@ -21,7 +21,7 @@ from langgraph.pregel import Pregel
 from chaos.faults import Fault, Injection
 from chaos.inject import InstrumentedGraph, instrument
 from chaos.savers import default_cache, sqlite_saver_in
-from chaos.trial import ChaosViolation, ClockName, InvokeMode, TrialResult, run_trial
+from chaos.trial import ChaosViolation, ClockName, InvokeMode, RunHook, TrialResult, run_trial
 
 
 class Chaos:
@@ -50,6 +50,8 @@ class Chaos:
         self.disabled_checks = list(disabled_checks)
         self.injections: list[Injection] = []
         self.results: list[TrialResult] = []
+        #: Context managers entered around every run (see `chaos.trial.RunHook`).
+        self.around: list[RunHook] = []
         self._instrumented: dict[int, InstrumentedGraph] = {}
 
     def inject(
@@ -124,6 +126,7 @@ class Chaos:
             nondeterministic=nondeterministic,
             run_number=n,
             repro=self.repro,
+            around=list(self.around),
         )
         self.results.append(result)
         if raise_on_violation and not result.ok:

@@ -18,6 +18,7 @@ LangGraph derives from the node stays as it was, because the wrapper keeps the o
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import dataclasses
 import functools
@@ -42,6 +43,24 @@ from chaos.faults import Hang, HttpStatus, Injection, LostResult, RaiseError, Sl
 from chaos.journal import AttemptRecord
 
 _DEFAULT_HANDLER = "__default_error_handler__"
+
+#: The node attempt whose body is running in this context (None outside instrumented nodes).
+#: HTTP fault routing reads it to tell which node and attempt sent a request.
+_CURRENT_ATTEMPT: contextvars.ContextVar[_Attempt | None] = contextvars.ContextVar(
+    "chaos_current_attempt", default=None
+)
+
+
+def current_attempt() -> AttemptRecord | None:
+    """The journal record of the node attempt running in this context, if any."""
+    att = _CURRENT_ATTEMPT.get()
+    return att.rec if att is not None else None
+
+
+def current_run() -> RunContext | None:
+    """The run context of the node attempt running in this context, if any."""
+    att = _CURRENT_ATTEMPT.get()
+    return att.ctx if att is not None else None
 
 
 @dataclass
@@ -415,6 +434,7 @@ def _sync_wrapper(func: Callable[..., Any], info: NodeInfo, active: ActiveRun) -
         if ctx is None:
             return func(*args, **kwargs)
         att = _Attempt(ctx, info, get_config())
+        token = _CURRENT_ATTEMPT.set(att)
         try:
             if (err := att.immediate_error()) is not None:
                 raise err
@@ -434,6 +454,8 @@ def _sync_wrapper(func: Callable[..., Any], info: NodeInfo, active: ActiveRun) -
         except BaseException as exc:
             att.finish_exception(exc)
             raise
+        finally:
+            _CURRENT_ATTEMPT.reset(token)
         att.finish("ok")
         return result
 
@@ -447,6 +469,7 @@ def _async_wrapper(afunc: Callable[..., Any], info: NodeInfo, active: ActiveRun)
         if ctx is None:
             return await afunc(*args, **kwargs)
         att = _Attempt(ctx, info, get_config())
+        token = _CURRENT_ATTEMPT.set(att)
         try:
             if (err := att.immediate_error()) is not None:
                 raise err
@@ -474,6 +497,8 @@ def _async_wrapper(afunc: Callable[..., Any], info: NodeInfo, active: ActiveRun)
         except BaseException as exc:
             att.finish_exception(exc)
             raise
+        finally:
+            _CURRENT_ATTEMPT.reset(token)
         att.finish("ok")
         return result
 

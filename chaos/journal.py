@@ -47,6 +47,25 @@ class AttemptRecord:
 
 
 @dataclass
+class HttpRecord:
+    """One HTTP request a node sent (recorded by the HTTP fault router)."""
+
+    node: str | None
+    task: str | None
+    attempt: int | None
+    method: str
+    url: str
+    time: float
+    status: int | None = None
+    error: str | None = None
+    fault: str | None = None
+    delivered: bool = True  # False when the upstream never saw the request
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class EventRecord:
     """A run-level event: a fault decision without an attempt, a drain, a resume, a deadlock."""
 
@@ -65,6 +84,7 @@ class Journal:
 
     attempts: list[AttemptRecord] = field(default_factory=list)
     events: list[EventRecord] = field(default_factory=list)
+    http: list[HttpRecord] = field(default_factory=list)
     outcome: str = "unknown"
     error: str | None = None
     error_message: str | None = None
@@ -101,6 +121,7 @@ class Journal:
             "duration": self.duration,
             "attempts": attempts,
             "events": [e.to_json() for e in self.events],
+            "http": [h.to_json() for h in self.http],
             "final_state": _jsonable(self.final_state),
         }
 

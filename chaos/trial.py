@@ -8,7 +8,8 @@ each run so the chaos run cannot be served the baseline's results.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,6 +24,9 @@ from chaos.inject import InstrumentedGraph
 from chaos.journal import AttemptRecord, Journal
 
 InvokeMode = Literal["async", "sync"]
+#: Something to enter around each run, inside the trial's clock (an HTTP router, a signal
+#: handler, ...). Called with the run's context; exited also when the run fails.
+RunHook = Callable[[RunContext], AbstractContextManager[Any]]
 ClockName = Literal["simulated", "real"]
 
 
@@ -42,6 +46,11 @@ class TrialResult:
     clock: str = "simulated"
     repro: str | None = None
     error: BaseException | None = None
+    #: The instrumented graph and the configs (thread ids) of the two runs, so checkers can
+    #: read the checkpointer's history (`graph.get_state_history(chaos_config)`).
+    instrumented: InstrumentedGraph | None = None
+    chaos_config: dict[str, Any] | None = None
+    baseline_config: dict[str, Any] | None = None
 
     @property
     def verdict(self) -> Literal["pass", "fail"]:
@@ -83,6 +92,7 @@ class TrialResult:
             "violations": [v.to_json() for v in self.violations],
             "journal": self.journal.to_json()["attempts"],
             "events": self.journal.to_json()["events"],
+            "http": self.journal.to_json()["http"],
             "outcome": self.journal.outcome,
             "error": self.journal.error,
             "final_state": self.journal.to_json()["final_state"],
@@ -122,20 +132,23 @@ def run_trial(
     nondeterministic: Sequence[str] = (),
     run_number: int = 0,
     repro: str | None = None,
+    around: Sequence[RunHook] = (),
 ) -> TrialResult:
     """Run the baseline and the chaos run of one trial and check the invariants."""
     inst.check_injections(list(injections))
     base_journal = None
+    base_tid = thread_id_for(test_id, "baseline", run_number)
+    chaos_tid = thread_id_for(test_id, "chaos", run_number)
     if baseline:
         base_ctx = RunContext(seed, test_id, ())
         base_journal = run_once(
             inst, input, base_ctx, clock=clock, invoke=invoke, config=config, context=context,
-            thread_id=thread_id_for(test_id, "baseline", run_number), seed=seed,
+            thread_id=base_tid, seed=seed, around=around,
         )
     ctx = RunContext(seed, test_id, tuple(injections))
     journal = run_once(
         inst, input, ctx, clock=clock, invoke=invoke, config=config, context=context,
-        thread_id=thread_id_for(test_id, "chaos", run_number), seed=seed,
+        thread_id=chaos_tid, seed=seed, around=around,
     )
     result = TrialResult(
         id=trial_id or test_id,
@@ -148,9 +161,20 @@ def run_trial(
         nondeterministic=nondeterministic,
         clock=clock,
         repro=repro,
+        instrumented=inst,
+        chaos_config=run_config(config, chaos_tid),
+        baseline_config=run_config(config, base_tid) if baseline else None,
     )
     result.violations = run_checkers(result, disabled_checks)
     return result
+
+
+def run_config(config: dict[str, Any] | None, thread_id: str) -> dict[str, Any]:
+    """The user's config with the run's own thread id."""
+    cfg: dict[str, Any] = dict(config or {})
+    # The harness's thread id wins: baseline and chaos runs must never share a thread.
+    cfg["configurable"] = {**cfg.get("configurable", {}), "thread_id": thread_id}
+    return cfg
 
 
 def run_once(
@@ -164,13 +188,13 @@ def run_once(
     context: Any,
     thread_id: str,
     seed: int,
+    around: Sequence[RunHook] = (),
 ) -> Journal:
     """Execute the instrumented graph once, recording into ``ctx.journal``."""
     from chaos.simtime import SimulatedDeadlock, run_async, run_sync
 
     graph = inst.graph
-    cfg: dict[str, Any] = dict(config or {})
-    cfg["configurable"] = {"thread_id": thread_id, **cfg.get("configurable", {})}
+    cfg = run_config(config, thread_id)
     journal = ctx.journal
     kwargs: dict[str, Any] = {"stream_mode": ["updates", "values"]}
     if context is not None:
@@ -200,10 +224,13 @@ def run_once(
         ctx.now = _rebase(ctx)
         inst.active.context = ctx
         try:
-            if graph.cache is not None:
-                await graph.aclear_cache()
-            async for mode, chunk in graph.astream(input, cfg, **kwargs):
-                record(mode, chunk)
+            with ExitStack() as stack:
+                for hook in around:
+                    stack.enter_context(hook(ctx))
+                if graph.cache is not None:
+                    await graph.aclear_cache()
+                async for mode, chunk in graph.astream(input, cfg, **kwargs):
+                    record(mode, chunk)
         finally:
             inst.active.context = None
 
@@ -211,10 +238,13 @@ def run_once(
         ctx.now = _rebase(ctx)
         inst.active.context = ctx
         try:
-            if graph.cache is not None:
-                graph.clear_cache()
-            for mode, chunk in graph.stream(input, cfg, **kwargs):
-                record(mode, chunk)
+            with ExitStack() as stack:
+                for hook in around:
+                    stack.enter_context(hook(ctx))
+                if graph.cache is not None:
+                    graph.clear_cache()
+                for mode, chunk in graph.stream(input, cfg, **kwargs):
+                    record(mode, chunk)
         finally:
             inst.active.context = None
 

@@ -396,7 +396,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             _instrumented_target(config, target)
         except ChaosUsageError as exc:
             raise pytest.UsageError(str(exc)) from None
-        parent = ChaosTargetCollector.from_parent(session, name=f"chaos:{target}", target=target)
+        parent = ChaosTargetCollector.from_parent(
+            session, name=f"chaos:{target}", nodeid=f"chaos:{target}", target=target
+        )
         for kind in SUITE_KINDS:
             for trial in range(trials):
                 items.append(

@@ -341,32 +341,31 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
 
 
 def describe_tasks(loop: asyncio.AbstractEventLoop) -> str:
-    """A short listing of the loop's pending tasks and where each is suspended."""
+    """A short listing of the loop's pending tasks and the ``await`` chain each is suspended in."""
     lines = []
     for task in sorted(asyncio.all_tasks(loop), key=lambda t: t.get_name()):
-        if task.done():
-            continue
-        coro = task.get_coro()
-        name = getattr(coro, "__qualname__", repr(coro))
-        where = _innermost_await(coro)
-        lines.append(f"  task {task.get_name()}: {name}{where}")
+        if not task.done():
+            lines.append(f"  task {task.get_name()}: {_await_chain(task.get_coro())}")
     if not lines:
         return "  (no pending tasks)"
     return "pending tasks:\n" + "\n".join(lines)
 
 
-def _innermost_await(coro: Any) -> str:
-    """Follow the ``await`` chain down to the deepest suspended coroutine frame."""
+def _await_chain(coro: Any, limit: int = 6) -> str:
+    """``outer > ... > inner (file:line)``: the coroutines a task is suspended in."""
+    names: list[str] = []
     frame = None
-    seen = 0
-    while coro is not None and seen < 100:
+    depth = 0
+    while coro is not None and depth < 100:
         f = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
         f = f or getattr(coro, "gi_frame", None)
         if f is not None:
             frame = f
+            if f.f_code.co_qualname != "_call":  # run_async's own wrapper is noise
+                names.append(f.f_code.co_qualname)
         coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-        seen += 1
-    if frame is None:
-        return ""
-    code = frame.f_code
-    return f" awaiting in {code.co_qualname} ({code.co_filename}:{frame.f_lineno})"
+        depth += 1
+    if len(names) > limit:
+        names = names[:1] + ["..."] + names[-(limit - 1) :]
+    where = f" ({frame.f_code.co_filename}:{frame.f_lineno})" if frame is not None else ""
+    return " > ".join(names) + where
