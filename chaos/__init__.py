@@ -1,12 +1,13 @@
 """langgraph-chaos: fault injection and chaos testing for LangGraph graphs.
 
-The public front. Faults live in `chaos.faults`; the pytest plugin (``--chaos``, the ``chaos``
+The public front. Faults live in `chaos.faults` (HTTP faults at the transport in
+`chaos.http.faults`); the pytest plugin (``--chaos``, the ``chaos``
 fixture and marker) lives in `plugins.pytest_chaos` and is registered by installing the package.
 """
 
 from __future__ import annotations
 
-from chaos import faults
+from chaos import faults, http
 from chaos.checks import Violation, register_checker
 from chaos.errors import ChaosAbort, ChaosError, ChaosUsageError
 from chaos.faults import Fault, Injection
@@ -29,6 +30,7 @@ __all__ = [
     "TrialResult",
     "Violation",
     "faults",
+    "http",
     "instrument",
     "register_checker",
     "run_trial",

@@ -65,6 +65,8 @@ class RunContext:
         """The injection (if any) that lands on this attempt. Pure function of the hash inputs."""
         ordinal = rec.task.rsplit("#", 1)[-1]
         for inj in self.injections:
+            if inj.fault.level != "node":
+                continue  # transport-level faults are decided per request (chaos.http)
             if not (inj.matches_site(rec.node) and inj.matches_attempt(rec.attempt)):
                 continue
             if inj.times is not None and self.fired[inj] >= inj.times:
@@ -95,7 +97,9 @@ class ActiveRun:
     report to is swapped in here. No run active means the wrappers pass straight through.
     """
 
-    __slots__ = ("context",)
+    __slots__ = ("context", "cache_ttl")
 
     def __init__(self) -> None:
         self.context: RunContext | None = None
+        #: Instrumentation-time setting shared by nested subgraphs (see `instrument`).
+        self.cache_ttl: float | None = None

@@ -32,6 +32,10 @@ class Fault:
     """Base class of all faults. Subclasses set ``kind`` and implement `describe`."""
 
     kind: ClassVar[str] = "fault"
+    #: Where the fault acts: ``"node"`` faults are decided once per node attempt and act at the
+    #: node boundary; ``"http"`` faults (`chaos.http.faults`) are decided per HTTP request by
+    #: the transport router, so `RunContext.choose` leaves them alone.
+    level: ClassVar[str] = "node"
 
     def describe(self) -> str:
         """A short human-readable description used in journals and reports."""
@@ -373,6 +377,7 @@ class Injection:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "label": self.label,
             "fault": self.fault.to_json(),
             "node": self.node,
             "attempts": sorted(self.attempts) if self.attempts is not None else None,

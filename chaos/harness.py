@@ -13,7 +13,7 @@ when the verdict is ``fail``, unless ``raise_on_violation=False``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
@@ -22,6 +22,9 @@ from chaos.faults import Fault, Injection
 from chaos.inject import InstrumentedGraph, instrument
 from chaos.savers import default_cache, sqlite_saver_in
 from chaos.trial import ChaosViolation, ClockName, InvokeMode, RunHook, TrialResult, run_trial
+
+if TYPE_CHECKING:
+    from chaos.http import HttpChaos
 
 
 class Chaos:
@@ -53,6 +56,21 @@ class Chaos:
         #: Context managers entered around every run (see `chaos.trial.RunHook`).
         self.around: list[RunHook] = []
         self._instrumented: dict[int, InstrumentedGraph] = {}
+        self._http: HttpChaos | None = None
+
+    @property
+    def http(self) -> HttpChaos:
+        """HTTP at the transport (`chaos.http.HttpChaos`): happy-path routes, faults, journal.
+
+        Created on first use and entered around every run from then on: every ``httpx`` /
+        ``httpx2`` request is journaled and answered by its routes, never by the network.
+        """
+        if self._http is None:
+            from chaos.http import HttpChaos
+
+            self._http = HttpChaos()
+            self.around.append(self._http)
+        return self._http
 
     def inject(
         self,
@@ -92,6 +110,7 @@ class Chaos:
         baseline: bool = True,
         nondeterministic: Sequence[str] = (),
         disable: Sequence[str] = (),
+        enable: Sequence[str] = (),
         raise_on_violation: bool = True,
     ) -> TrialResult:
         """Run one trial of ``graph`` on ``input`` with the declared faults.
@@ -105,9 +124,12 @@ class Chaos:
                 sync nodes are only deterministic when they do not race).
             nondeterministic: state fields the ``steady_state`` check ignores.
             disable: invariant names to turn off for this run.
+            enable: opt-in invariant names to turn on for this run (``retry_after``).
             raise_on_violation: raise `ChaosViolation` when the verdict is ``fail``.
         """
         inst = self.instrument(graph)
+        if any(inj.fault.level == "http" for inj in self.injections):
+            _ = self.http  # transport-level faults need the HTTP router around the runs
         n = len(self.results)
         result = run_trial(
             inst,
@@ -123,6 +145,7 @@ class Chaos:
             context=context,
             baseline=baseline,
             disabled_checks=[*self.disabled_checks, *disable],
+            enabled_checks=list(enable),
             nondeterministic=nondeterministic,
             run_number=n,
             repro=self.repro,

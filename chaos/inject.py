@@ -140,17 +140,21 @@ def instrument(
     *,
     checkpointer_factory: Callable[[], Any] | None = None,
     cache_factory: Callable[[], Any] | None = None,
+    cache_ttl: float | None = None,
 ) -> InstrumentedGraph:
     """Wrap every node of ``target`` (a builder or a compiled graph) for fault injection.
 
     A builder is compiled with the embedded defaults from the factories (the caller supplies
     an SQLite checkpointer and, if any node declares a CachePolicy, an in-memory cache). A
     compiled graph keeps its own checkpointer, cache, store and compile options.
+    ``cache_ttl`` overrides the TTL of every CachePolicy (scenario files use it to make cache
+    expiry happen within a trial).
     """
     active = ActiveRun()
+    active.cache_ttl = cache_ttl
     nodes: dict[str, NodeInfo] = {}
     if isinstance(target, StateGraph):
-        builder = _copy_builder(target)
+        builder = _copy_builder(target, cache_ttl)
         _wrap_builder(builder, "", active, nodes, ())
         checkpointer = checkpointer_factory() if checkpointer_factory else None
         needs_cache = any(
@@ -174,7 +178,7 @@ def instrument(
 # -- copying graphs ---------------------------------------------------------------------------
 
 
-def _copy_builder(builder: StateGraph) -> StateGraph:
+def _copy_builder(builder: StateGraph, cache_ttl: float | None = None) -> StateGraph:
     """A copy that compile() may mutate freely (it applies defaults to the node specs)."""
     new = copy.copy(builder)
     new.nodes = {name: dataclasses.replace(spec) for name, spec in builder.nodes.items()}
@@ -186,6 +190,12 @@ def _copy_builder(builder: StateGraph) -> StateGraph:
     new.managed = dict(builder.managed)
     new._node_defaults = dataclasses.replace(builder._node_defaults)
     new.compiled = False
+    if cache_ttl is not None:
+        for spec in new.nodes.values():
+            if spec.cache_policy is not None:
+                spec.cache_policy = dataclasses.replace(spec.cache_policy, ttl=cache_ttl)
+        if new._node_defaults.cache_policy is not None:
+            new._node_defaults.cache_policy = dataclasses.replace(new._node_defaults.cache_policy, ttl=cache_ttl)
     if _DEFAULT_HANDLER in new.nodes:
         # The builder was compiled before: the default handler node and per-node routing to it
         # are already in the specs; registering it again would make compile() refuse.
@@ -207,7 +217,7 @@ def _instrument_compiled(
             "with StateGraph (low-level Pregel and functional-API graphs are not supported as "
             "targets; wrap the logic in a StateGraph node)"
         )
-    new_builder = _copy_builder(builder)
+    new_builder = _copy_builder(builder, active.cache_ttl)
     _wrap_builder(new_builder, prefix, active, nodes, enclosing)
     compiled = new_builder.compile(
         checkpointer=graph.checkpointer,
@@ -397,6 +407,7 @@ class _Attempt:
         rec.end = self.ctx.now()
         rec.outcome = outcome  # type: ignore[assignment]
         if error is not None:
+            rec.exc = error
             rec.error = type(error).__name__
             rec.error_message = str(error)[:500]
 
@@ -434,6 +445,7 @@ def _sync_wrapper(func: Callable[..., Any], info: NodeInfo, active: ActiveRun) -
         if ctx is None:
             return func(*args, **kwargs)
         att = _Attempt(ctx, info, get_config())
+        att.rec.input, att.rec.node_error = (args[0] if args else None), kwargs.get("error")  # for checkers
         token = _CURRENT_ATTEMPT.set(att)
         try:
             if (err := att.immediate_error()) is not None:
@@ -469,6 +481,7 @@ def _async_wrapper(afunc: Callable[..., Any], info: NodeInfo, active: ActiveRun)
         if ctx is None:
             return await afunc(*args, **kwargs)
         att = _Attempt(ctx, info, get_config())
+        att.rec.input, att.rec.node_error = (args[0] if args else None), kwargs.get("error")  # for checkers
         token = _CURRENT_ATTEMPT.set(att)
         try:
             if (err := att.immediate_error()) is not None:

@@ -14,7 +14,7 @@ ids derive from checkpoint ids, which carry wall-clock time, so they are kept on
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 Outcome = Literal["ok", "error", "timeout", "cancelled", "cached", "aborted", "unknown"]
@@ -37,13 +37,25 @@ class AttemptRecord:
     fault: str | None = None
     fault_kind: str | None = None
     task_id: str | None = None
+    #: The exception the attempt raised, kept in memory only (never in reports): checkers
+    #: evaluate ``retry_on`` predicates and read ``Retry-After`` headers from it.
+    exc: BaseException | None = field(default=None, repr=False, compare=False)
+    #: The node's input as the attempt received it, in memory only (``cache_ttl`` derives
+    #: cache keys from it with the node's ``key_func``).
+    input: Any = field(default=None, repr=False, compare=False)
+    #: The ``NodeError`` an error-handler attempt received, in memory only (``error_handler``).
+    node_error: Any = field(default=None, repr=False, compare=False)
 
     @property
     def duration(self) -> float | None:
         return None if self.end is None else self.end - self.start
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        rec = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _IN_MEMORY}
+        return rec
+
+
+_IN_MEMORY = frozenset({"exc", "input", "node_error"})
 
 
 @dataclass

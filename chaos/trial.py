@@ -129,6 +129,7 @@ def run_trial(
     context: Any = None,
     baseline: bool = True,
     disabled_checks: Sequence[str] = (),
+    enabled_checks: Sequence[str] = (),
     nondeterministic: Sequence[str] = (),
     run_number: int = 0,
     repro: str | None = None,
@@ -165,7 +166,7 @@ def run_trial(
         chaos_config=run_config(config, chaos_tid),
         baseline_config=run_config(config, base_tid) if baseline else None,
     )
-    result.violations = run_checkers(result, disabled_checks)
+    result.violations = run_checkers(result, disabled_checks, enabled_checks)
     return result
 
 

@@ -26,6 +26,7 @@ REPORTS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 TARGETS_KEY = pytest.StashKey[dict[str, "InstrumentedGraph"]]()
 CHAOS_KEY = pytest.StashKey["Chaos"]()
 RESULT_KEY = pytest.StashKey["TrialResult"]()
+AUDITS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 CLOCKS = ("simulated", "real")
 MARKER_KWARGS = {"node", "attempts", "probability", "times", "clock", "disable", "seed"}
@@ -43,6 +44,19 @@ def _seed_value(text: str) -> int | str:
         raise pytest.UsageError(
             f"--chaos-seed: {text!r} is not an integer or the string 'last'"
         ) from None
+
+
+def _shard_value(text: str) -> tuple[int, int]:
+    index, sep, total = text.partition("/")
+    try:
+        i, n = int(index), int(total)
+    except ValueError:
+        i = n = 0
+    if not sep or n < 1 or not 1 <= i <= n:
+        raise pytest.UsageError(
+            f"--chaos-shard: {text!r} is not I/N with 1 <= I <= N, e.g. --chaos-shard=1/4"
+        )
+    return i, n
 
 
 def _positive_int(text: str) -> int:
@@ -105,11 +119,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="simulated (default): one deterministic virtual clock\n"
         "real: the same trials in real time, to confirm a finding",
     )
+    group.addoption(
+        "--chaos-html",
+        default=None,
+        metavar="PATH",
+        help="Write the self-contained HTML report (timelines of every trial) to PATH",
+    )
+    group.addoption(
+        "--chaos-shard",
+        type=_shard_value,
+        default=None,
+        metavar="I/N",
+        help="Run only shard I of N (1-based): tests split by a hash of their node id\n"
+        "Composes with -n inside a machine and with CI matrices across machines",
+    )
+    group.addoption(
+        "--chaos-audit",
+        action="store_true",
+        default=False,
+        help="Also audit every --chaos-target's configuration (one chaos-audit:MODULE:ATTR item each)\n"
+        "The item fails on findings of severity error; see docs/audit.md",
+    )
     parser.addini("chaos_targets", "Graphs (MODULE:ATTR) to run the fault suite against", type="linelist", default=[])
     parser.addini("chaos_input", "Default JSON input for chaos targets", default="")
     parser.addini("chaos_trials", "Default trials per target and fault kind", default="1")
     parser.addini("chaos_clock", "Default clock: simulated or real", default="simulated")
     parser.addini("chaos_disable", "Invariants to turn off everywhere", type="linelist", default=[])
+    parser.addini(
+        "chaos_audit_ignore", "Audit findings to silence: CODE or CODE:node", type="linelist", default=[]
+    )
 
 
 def _setting(config: pytest.Config, option: str, ini: str) -> Any:
@@ -153,7 +191,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.stash[REPORTS_KEY] = []
     config.stash[TARGETS_KEY] = {}
+    config.stash[AUDITS_KEY] = []
     if not config.getoption("chaos"):
+        if config.getoption("chaos_audit"):
+            raise pytest.UsageError("--chaos-audit audits --chaos-target graphs and needs --chaos; pass both")
         return
     _clock(config)
     _trials(config)
@@ -316,8 +357,23 @@ class ChaosTargetCollector(pytest.Collector):
         super().__init__(**kwargs)
         self.target = target
 
-    def collect(self) -> list[pytest.Item]:  # pragma: no cover - items are built directly
-        return []
+    def collect(self) -> list[pytest.Item]:
+        from chaos.suite import SUITE_KINDS
+
+        return [
+            # An explicit string node id: pytest parses ids read back from its cache (--lf)
+            # into name and [params], so the item's own id must be built the same way.
+            ChaosTrialItem.from_parent(
+                self,
+                name=f"{kind}[{trial}]",
+                nodeid=f"{self.nodeid}::{kind}[{trial}]",
+                target=self.target,
+                kind=kind,
+                trial=trial,
+            )
+            for kind in SUITE_KINDS
+            for trial in range(_trials(self.config))
+        ]
 
 
 class ChaosTrialItem(pytest.Item):
@@ -385,12 +441,14 @@ def _instrumented_target(config: pytest.Config, target: str) -> InstrumentedGrap
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     # tryfirst: our items must exist before -k/-m deselection and --lf filtering look at them.
-    if not config.getoption("chaos"):
-        return
-    from chaos.errors import ChaosUsageError
-    from chaos.suite import SUITE_KINDS
+    if config.getoption("chaos"):
+        _add_target_items(session, config, items)
+    _shard(config, items)
 
-    trials = _trials(config)
+
+def _add_target_items(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    from chaos.errors import ChaosUsageError
+
     for target in _targets(config):
         try:
             _instrumented_target(config, target)
@@ -399,13 +457,34 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         parent = ChaosTargetCollector.from_parent(
             session, name=f"chaos:{target}", nodeid=f"chaos:{target}", target=target
         )
-        for kind in SUITE_KINDS:
-            for trial in range(trials):
-                items.append(
-                    ChaosTrialItem.from_parent(
-                        parent, name=f"{kind}[{trial}]", target=target, kind=kind, trial=trial
-                    )
-                )
+        # Through the normal collection protocol, so the terminal counts the generated items
+        # ("collected N items") and other plugins see their collect report.
+        items.extend(session.genitems(parent))
+        if config.getoption("chaos_audit"):
+            items.append(_audit_item(session, config, target))
+
+
+def _audit_item(session: pytest.Session, config: pytest.Config, target: str) -> pytest.Item:
+    """The ``chaos-audit:MODULE:ATTR`` item (see chaos/audit/pytest_item.py)."""
+    from chaos.audit.pytest_item import ChaosAuditItem
+    from chaos.audit.silence import parse_ignore
+    from chaos.errors import ChaosUsageError
+
+    ignore = config.getini("chaos_audit_ignore")
+    try:
+        parse_ignore(ignore, source="chaos_audit_ignore (ini)")
+    except ChaosUsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    source = "--chaos-input" if config.getoption("chaos_input") is not None else "chaos_input (ini)"
+    return ChaosAuditItem.from_parent(
+        session,
+        name=f"chaos-audit:{target}",
+        nodeid=f"chaos-audit:{target}",
+        target=target,
+        input_text=_setting(config, "chaos_input", "chaos_input"),
+        input_source=source,
+        ignore=ignore,
+    )
 
 
 # -- reports -----------------------------------------------------------------------------------
@@ -416,6 +495,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if call.when != "call":
         return report
+    from chaos.audit.pytest_item import report_payload
+
+    if (audit := report_payload(item)) is not None:
+        report.chaos_audit = audit  # type: ignore[attr-defined]
     results: list[TrialResult] = []
     if RESULT_KEY in item.stash:
         results.append(item.stash[RESULT_KEY])
@@ -438,22 +521,37 @@ class _ReportCollector:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        self.unfired: list[tuple[str, str]] = []
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         trials = getattr(report, "chaos_trials", None)
         if trials and report.when == "call":
             self.config.stash[REPORTS_KEY].extend(trials)
+        audit = getattr(report, "chaos_audit", None)
+        if audit and report.when == "call":
+            self.config.stash[AUDITS_KEY].append(audit)
 
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         config = self.config
+        if not hasattr(config, "workerinput"):
+            from chaos.strictness import never_fired_across
+
+            # Shards see part of each scope: leave the cross-trial check to `langgraph-chaos merge`.
+            if config.getoption("chaos_shard") is None:
+                self.unfired = never_fired_across(config.stash[REPORTS_KEY])
+                if self.unfired and session.exitstatus == pytest.ExitCode.OK:
+                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
         try:
             path = config.getoption("chaos_report")
             if path and not hasattr(config, "workerinput"):
                 from chaos.report import build_report, write_report
 
-                write_report(path, build_report(config.stash[SEED_KEY], config.stash[REPORTS_KEY]))
+                doc = build_report(config.stash[SEED_KEY], config.stash[REPORTS_KEY])
+                if config.stash[AUDITS_KEY]:
+                    doc["audit"] = sorted(config.stash[AUDITS_KEY], key=lambda a: a["target"])
+                write_report(path, doc)
         finally:
             for inst in config.stash[TARGETS_KEY].values():
                 inst.close()
@@ -462,6 +560,12 @@ class _ReportCollector:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         config = self.config
         trials = config.stash[REPORTS_KEY]
+        if not hasattr(config, "workerinput") and config.stash[AUDITS_KEY]:
+            from chaos.audit.pytest_item import summary_lines
+
+            terminalreporter.write_sep("-", "chaos audit")
+            for line in summary_lines(config.stash[AUDITS_KEY]):
+                terminalreporter.write_line(line)
         if hasattr(config, "workerinput") or not trials:
             return
         from chaos.report import build_report
@@ -480,6 +584,42 @@ class _ReportCollector:
         for t in trials:
             if t["verdict"] == "fail" and t.get("repro"):
                 tr.write_line(f"reproduce {t['id']}: {t['repro']}")
+        for scope, label in self.unfired:
+            tr.write_line(
+                f"ERROR [faults_fired] {scope}: probabilistic fault {label!r} never fired in any "
+                "trial; raise its probability or the number of trials",
+                red=True,
+            )
         path = config.getoption("chaos_report")
         if path:
             tr.write_line(f"report: {path}")
+
+
+# -- scenario files and shards -------------------------------------------------------------
+
+
+def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:
+    if not parent.config.getoption("chaos"):
+        return None
+    from chaos.scenarios.collect import ScenarioFile, is_scenario_file
+
+    if is_scenario_file(file_path):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _shard(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Every item (generated or not) goes to one shard by a hash of its node id alone, so shards
+    # never depend on order, worker, machine, or on what -k/--lf deselect later.
+    shard = config.getoption("chaos_shard")
+    if shard is None:
+        return
+    from chaos.decide import unit_interval
+
+    index, total = shard
+    keep, drop = [], []
+    for item in items:
+        (keep if int(unit_interval("shard", item.nodeid) * total) == index - 1 else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -57,8 +57,21 @@ def _resolve_real(name: str) -> Callable[..., object]:
     return real if real is not None else fn
 
 
-real_monotonic: Callable[[], float] = _resolve_real("monotonic")  # type: ignore[assignment]
-real_sleep: Callable[[float], None] = _resolve_real("sleep")  # type: ignore[assignment]
+class _Real:
+    # Kept off module level on purpose: freezegun's start() swaps every *module attribute* that
+    # is the real monotonic for its fake, which would freeze our real-time safety caps.
+    monotonic = staticmethod(_resolve_real("monotonic"))
+    sleep = staticmethod(_resolve_real("sleep"))
+
+
+def real_monotonic() -> float:
+    """The real ``time.monotonic()``, whatever is patched."""
+    return _Real.monotonic()  # type: ignore[no-any-return]
+
+
+def real_sleep(secs: float) -> None:
+    """The real ``time.sleep()``, whatever is patched."""
+    _Real.sleep(secs)
 
 
 @runtime_checkable
@@ -156,7 +169,10 @@ class VirtualClock:
         Nestable and thread-safe. While held, a simulated event loop with nothing ready blocks
         in the real selector (capped; see ``VirtualEventLoop``) instead of skipping time, so a
         reply arriving on a real socket is not overtaken by a virtual timeout. Releasing the last
-        hold wakes the loop.
+        hold wakes the loop. A thread that releases it should deliver its result to the loop
+        (``call_soon_threadsafe``) *before* releasing, or the loop may skip time first.
+        ``time.sleep``/:meth:`advance` still move the clock while held: they are "work took
+        this long", not idle time.
         """
         with self._lock:
             self._holds += 1

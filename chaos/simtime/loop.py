@@ -44,6 +44,10 @@ class SimulatedDeadlock(RuntimeError):
     """
 
 
+def _fmt_secs(secs: float) -> str:
+    return f"{secs * 1e3:.0f} ms" if secs < 1 else f"{secs:.0f} s"
+
+
 def _mix64(seed: int, seq: int) -> int:
     """splitmix64 of (seed, seq): a stable, PYTHONHASHSEED-independent shuffle key."""
     z = (seed * 0x9E3779B97F4A7C15 + seq + 1) & _MASK64
@@ -160,8 +164,6 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         tie_break: TieBreak = "fifo",
         real_wait_cap: float = DEFAULT_REAL_WAIT_CAP,
     ) -> None:
-        if tie_break not in ("fifo", "seeded"):
-            raise ValueError(f"tie_break must be 'fifo' or 'seeded', not {tie_break!r}")
         self._vclock = clock if clock is not None else VirtualClock()
         self._tie_break: TieBreak = tie_break
         self._tie_seed = int(seed)
@@ -174,6 +176,11 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         vselector = _VirtualSelector()
         super().__init__(selector=vselector)
         vselector.loop = self
+        if tie_break not in ("fifo", "seeded"):
+            # Validated after BaseEventLoop.__init__ so that __del__ finds a whole loop.
+            self._default_executor = None
+            super().close()
+            raise ValueError(f"tie_break must be 'fifo' or 'seeded', not {tie_break!r}")
         self.set_default_executor(
             concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="chaos-sim")
         )
@@ -234,7 +241,11 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         # done-callback of the *concurrent* future, relayed to the loop thread with
         # call_soon_threadsafe: it follows the thread's real work even when the awaiting task
         # is cancelled (the body keeps running), and the relay's self-pipe write wakes a loop
-        # blocked in the real selector, so no wake-up is lost.
+        # blocked in the real selector. It is registered *after* wrap_future's own relay, so
+        # the worker thread queues "set the asyncio future" before "decrement": when the count
+        # reaches zero the awaiting task's wake-up is already queued. (Registered first, the
+        # loop could run the decrement, find nothing ready and declare a deadlock before the
+        # worker queued the result: a lost wake-up that was observed in ~1 run in 10.)
         self._check_closed()
         if self._debug:
             self._check_callback(func, "run_in_executor")
@@ -246,8 +257,9 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
                 self._default_executor = executor
         cfut = executor.submit(func, *args)
         self._executor_inflight += 1
+        afut = futures.wrap_future(cfut, loop=self)
         cfut.add_done_callback(self._executor_job_done)
-        return futures.wrap_future(cfut, loop=self)
+        return afut
 
     def _executor_job_done(self, _fut: concurrent.futures.Future[Any]) -> None:
         try:
@@ -272,6 +284,8 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
     ) -> list[tuple[selectors.SelectorKey, int]]:
         """Nothing is ready right now: wait for real work, skip time, or declare a deadlock."""
         if self._must_wait_real():
+            if self._real_wait_exceeded:  # already gave up once: don't block the teardown too
+                raise SimulatedDeadlock("real work still pending after the real-wait cap")
             return self._wait_real(real)
         if timeout is None:
             return self._deadlock()
@@ -292,7 +306,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
             if remaining <= 0:
                 self._real_wait_exceeded = True
                 raise SimulatedDeadlock(
-                    f"simulated trial blocked for {self._real_wait_cap:.0f} s of real time at "
+                    f"simulated trial blocked for {_fmt_secs(self._real_wait_cap)} of real time at "
                     f"t={self._vclock.now():.3f}s waiting for "
                     f"{self._executor_inflight} executor job(s) / clock hold "
                     f"(held={self._vclock.held}); a sync node body or held real I/O never finished"

@@ -8,7 +8,8 @@ inside another trial.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from chaos.simtime.clock import ClockMode, RealClock, VirtualClock, use_clock
@@ -41,15 +42,18 @@ def run_async(
     ``mode="real"``: a stock ``asyncio.new_event_loop()`` with no patches; ``current_clock()``
     is a :class:`RealClock`. ``seed``, ``describe_stuck`` and ``tie_break`` are ignored.
 
-    The factory is called inside the loop (with the patches active). The caller's current event
-    loop and the event loop policy are left untouched.
+    The factory is called inside the loop (with the patches active). The event loop policy is
+    left untouched and the thread's current event loop is restored afterwards (LangGraph's
+    ``atick`` calls ``asyncio.set_event_loop(running_loop)``, which would otherwise leave the
+    closed trial loop installed as the current loop).
     """
     _check_sync_caller("run_async")
-    if mode == "simulated":
-        return _run_simulated(coro_factory, seed, describe_stuck, tie_break)
-    if mode == "real":
+    if mode not in ("simulated", "real"):
+        raise ValueError(f"mode must be 'simulated' or 'real', not {mode!r}")
+    with _preserve_current_event_loop():
+        if mode == "simulated":
+            return _run_simulated(coro_factory, seed, describe_stuck, tie_break)
         return _run_real(coro_factory)
-    raise ValueError(f"mode must be 'simulated' or 'real', not {mode!r}")
 
 
 def run_sync(fn: Callable[[], T], *, mode: ClockMode = "simulated", seed: int = 0) -> T:
@@ -80,6 +84,25 @@ def _check_sync_caller(name: str) -> None:
             f"{name}() must be called from sync code, not from inside a running event loop "
             "(use a sync test function; the trial creates and owns its own loop)"
         )
+
+
+@contextmanager
+def _preserve_current_event_loop() -> Iterator[None]:
+    """Restore the thread's current event loop exactly, as seen by ``get_event_loop()``.
+
+    Uses the default policy's thread-local state (``_loop`` and ``_set_called``) because the
+    public API cannot read the current loop without creating one, and ``set_event_loop(None)``
+    would flip ``_set_called`` and change what a later ``get_event_loop()`` does. A custom policy
+    without that state is left alone.
+    """
+    policy = asyncio.get_event_loop_policy()
+    local = getattr(policy, "_local", None)
+    saved = (getattr(local, "_loop", None), getattr(local, "_set_called", False))
+    try:
+        yield
+    finally:
+        if local is not None and asyncio.get_event_loop_policy() is policy:
+            local._loop, local._set_called = saved
 
 
 async def _call(factory: Callable[[], Awaitable[T]]) -> T:

@@ -309,9 +309,9 @@ def test_same_log_across_processes_with_different_hash_seeds() -> None:
         )
         for hash_seed in ("1", "4242")  # in parallel: each pays ~1.5 s of imports
     ]
-    for proc in procs:
-        stdout, stderr = proc.communicate(timeout=120)
-        assert proc.returncode == 0, stderr
+    results = [(proc.communicate(timeout=120), proc.returncode) for proc in procs]
+    for (stdout, stderr), returncode in results:
+        assert returncode == 0, stderr
         assert json.loads(stdout) == expected
 
 

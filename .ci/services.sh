@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Install (from Debian's packages, if missing) and start the real services the shutdown/crash
+# chaos tests use: a PostgreSQL server (PostgresSaver / AsyncPostgresSaver) and a redis-server
+# (RedisCache), both on loopback only. Idempotent: safe to run again while they are running.
+#
+#   source .ci/services.sh              # in a shell: starts them and exports the URLs below
+#   eval "$(bash .ci/services.sh)"      # same, from any shell (exports go to stdout)
+#
+# Exports CHAOS_POSTGRES_URL and CHAOS_REDIS_URL. Log lines go to stderr so stdout stays evalable.
+# Needs root (apt-get, starting the servers), as on CI and the developer machines.
+
+_chaos_services() {
+  local pg_user=chaos pg_password=chaos pg_db=chaos pg_port=${CHAOS_PG_PORT:-5432}
+  local redis_port=${CHAOS_REDIS_PORT:-6379}
+  log() { echo "services: $*" >&2; }
+
+  if ! command -v pg_ctlcluster >/dev/null || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 \
+     || ! command -v redis-server >/dev/null; then
+    log "installing postgresql and redis-server from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq postgresql redis-server >&2
+  fi
+
+  # PostgreSQL: the distribution's cluster manager (a cluster exists after installing the package;
+  # create one if a previous cleanup dropped it).
+  local version
+  version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+  if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$version main"; then
+    log "creating PostgreSQL $version cluster 'main'"
+    pg_createcluster "$version" main --port "$pg_port" >&2
+  fi
+  if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -q online; then
+    log "starting PostgreSQL $version"
+    pg_ctlcluster "$version" main start >&2
+  fi
+  local actual_port
+  actual_port=$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')
+  local i
+  for i in $(seq 1 50); do
+    pg_isready -q -h 127.0.0.1 -p "$actual_port" && break
+    sleep 0.2
+  done
+  pg_isready -h 127.0.0.1 -p "$actual_port" >&2
+  runuser -u postgres -- psql -q -p "$actual_port" -v ON_ERROR_STOP=1 >&2 <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$pg_user') THEN
+    CREATE ROLE $pg_user LOGIN PASSWORD '$pg_password';
+  END IF;
+END \$\$;
+SQL
+  if ! runuser -u postgres -- psql -p "$actual_port" -tAc "SELECT 1 FROM pg_database WHERE datname='$pg_db'" | grep -q 1; then
+    runuser -u postgres -- createdb -p "$actual_port" -O "$pg_user" "$pg_db" >&2
+  fi
+
+  # Redis: no persistence (a cache), loopback only, daemonized.
+  if ! redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null | grep -q PONG; then
+    log "starting redis-server on 127.0.0.1:$redis_port"
+    redis-server --bind 127.0.0.1 --port "$redis_port" --daemonize yes --save '' --appendonly no \
+      --logfile /tmp/chaos-redis.log >&2
+    for i in $(seq 1 50); do
+      redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null | grep -q PONG && break
+      sleep 0.1
+    done
+  fi
+  redis-cli -h 127.0.0.1 -p "$redis_port" ping >&2
+
+  CHAOS_POSTGRES_URL="postgresql://$pg_user:$pg_password@127.0.0.1:$actual_port/$pg_db"
+  CHAOS_REDIS_URL="redis://127.0.0.1:$redis_port/0"
+  export CHAOS_POSTGRES_URL CHAOS_REDIS_URL
+  echo "export CHAOS_POSTGRES_URL='$CHAOS_POSTGRES_URL'"
+  echo "export CHAOS_REDIS_URL='$CHAOS_REDIS_URL'"
+  log "PostgreSQL at $CHAOS_POSTGRES_URL, Redis at $CHAOS_REDIS_URL"
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+  _chaos_services
+else
+  # Sourced: run with errexit for this function only, and keep the caller's shell options.
+  _chaos_services_opts=$(set +o)
+  set -euo pipefail
+  _chaos_services >/dev/null
+  eval "$_chaos_services_opts"
+  unset _chaos_services_opts
+fi

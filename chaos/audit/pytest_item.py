@@ -1,0 +1,91 @@
+"""The ``chaos-audit:MODULE:ATTR`` test item that ``pytest --chaos --chaos-audit`` adds per target.
+
+The item fails when the audit finds anything of severity ``error``; warnings and infos only
+show in the terminal summary and the JSON report. Silence findings with node metadata or the
+``chaos_audit_ignore`` ini setting (``CODE`` or ``CODE:node``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pytest
+
+from chaos.audit.findings import Finding
+
+FINDINGS_KEY = pytest.StashKey[list[Finding]]()
+
+
+class AuditFailed(AssertionError):
+    """Raised by the audit item when findings of severity ``error`` exist."""
+
+    def __init__(self, target: str, findings: Sequence[Finding]) -> None:
+        errors = [f for f in findings if f.severity == "error"]
+        lines = [f"chaos audit of {target}: {len(errors)} error finding(s)"]
+        lines += [f"  {f.format()}" for f in findings]
+        lines.append(
+            "Silence an accepted finding with add_node(..., metadata={'chaos': {'ignore': ['CODE']}}) "
+            "or the chaos_audit_ignore ini setting (CODE or CODE:node); see docs/audit.md."
+        )
+        super().__init__("\n".join(lines))
+        self.findings = list(findings)
+
+
+class ChaosAuditItem(pytest.Item):
+    """The audit of one ``--chaos-target``."""
+
+    def __init__(self, *, target: str, input_text: str | None, input_source: str, ignore: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.target = target
+        self.input_text = input_text
+        self.input_source = input_source
+        self.ignore = list(ignore)
+
+    def runtest(self) -> None:
+        from chaos.audit.runner import audit, has_errors
+        from chaos.targets import load_target, parse_input
+
+        findings = audit(
+            load_target(self.target),
+            parse_input(self.input_text, source=self.input_source),
+            ignore=self.ignore,
+        )
+        self.stash[FINDINGS_KEY] = findings
+        if has_errors(findings):
+            raise AuditFailed(self.target, findings)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        from chaos.errors import ChaosUsageError
+
+        if isinstance(excinfo.value, (AuditFailed, ChaosUsageError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)  # type: ignore[arg-type]
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"chaos audit {self.target}"
+
+
+def report_payload(item: pytest.Item) -> dict[str, Any] | None:
+    """What travels on the test report (also across xdist): the target and its findings."""
+    findings = item.stash.get(FINDINGS_KEY, None)
+    if findings is None or not isinstance(item, ChaosAuditItem):
+        return None
+    return {"target": item.target, "findings": [f.to_json() for f in findings]}
+
+
+def summary_lines(audits: Iterable[dict[str, Any]]) -> list[str]:
+    """Terminal summary lines: one per finding, grouped by target."""
+    lines: list[str] = []
+    for entry in sorted(audits, key=lambda a: a["target"]):
+        found = entry["findings"]
+        counts = {s: sum(f["severity"] == s for f in found) for s in ("error", "warning", "info")}
+        lines.append(
+            f"audit {entry['target']}: "
+            + (", ".join(f"{n} {s}(s)" for s, n in counts.items() if n) or "no findings")
+        )
+        lines += [
+            f"  {f['code']} {f['severity']} [{f['kind']} {f['location']}] {f['message']} Fix: {f['fix']}"
+            for f in found
+        ]
+    return lines

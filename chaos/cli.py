@@ -1,0 +1,101 @@
+"""``langgraph-chaos``: commands around reports.
+
+    langgraph-chaos merge shard-1.json shard-2.json -o merged.json --html merged.html
+    langgraph-chaos html report.json report.html
+
+Shards of one nightly suite (``--chaos-shard=I/N`` on several machines) each write a JSON
+report; ``merge`` checks they share a seed, refuses overlapping trials with different results,
+and writes one JSON report (and optionally one HTML report) as if one machine had run it all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from chaos.report import build_report, write_report
+
+
+class MergeError(ValueError):
+    """Shard reports that cannot be merged (different seeds, conflicting trials, bad files)."""
+
+
+def merge_reports(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One report from the shards' reports (same seed; each trial id at most once)."""
+    if not reports:
+        raise MergeError("nothing to merge: give at least one report")
+    seeds = {r.get("seed") for r in reports}
+    if len(seeds) != 1:
+        raise MergeError(
+            f"the shards ran with different seeds {sorted(map(str, seeds))}; run every shard with "
+            "the same --chaos-seed=N"
+        )
+    trials: dict[str, dict[str, Any]] = {}
+    for report in reports:
+        for trial in report.get("trials", []):
+            seen = trials.get(trial["id"])
+            if seen is not None and seen != trial:
+                raise MergeError(f"trial {trial['id']!r} appears in two shards with different results")
+            trials[trial["id"]] = trial
+    merged = build_report(seeds.pop(), trials.values())
+    findings = [f for r in reports for f in r.get("findings", [])]
+    if findings:
+        merged["findings"] = findings
+    return merged
+
+
+def _load(path: str) -> dict[str, Any]:
+    try:
+        return json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise MergeError(f"{path}: cannot read it ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise MergeError(f"{path}: not a JSON report ({exc.msg} at line {exc.lineno})") from None
+
+
+def _write_html(path: str, report: dict[str, Any]) -> None:
+    from chaos.reporting import write_html
+
+    write_html(path, report)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="langgraph-chaos", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    merge = sub.add_parser("merge", help="Merge shard JSON reports into one JSON (and HTML) report")
+    merge.add_argument("reports", nargs="+", help="JSON reports written with --chaos-report")
+    merge.add_argument("-o", "--output", required=True, help="Path of the merged JSON report")
+    merge.add_argument("--html", default=None, help="Also write the merged HTML report here")
+    html = sub.add_parser("html", help="Render a JSON report as a self-contained HTML report")
+    html.add_argument("report")
+    html.add_argument("output")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "merge":
+            merged = merge_reports([_load(p) for p in args.reports])
+            write_report(args.output, merged)
+            if args.html:
+                _write_html(args.html, merged)
+            s = merged["summary"]
+            print(f"merged {len(args.reports)} reports: {s['trials']} trials, {s['failed']} failed -> {args.output}")
+            from chaos.strictness import never_fired_across
+
+            unfired = never_fired_across(merged["trials"])
+            for scope, label in unfired:
+                print(f"[faults_fired] {scope}: probabilistic fault {label!r} never fired in any trial", file=sys.stderr)
+            if unfired or s["failed"]:
+                return 1
+        else:
+            _write_html(args.output, _load(args.report))
+    except MergeError as exc:
+        print(f"langgraph-chaos: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""``error_handler``: a node whose retries are exhausted is handed to its handler, once.
+
+For every task of a node that has an error handler and whose last attempt failed for good: the
+handler runs exactly once (its own retries are attempts of one task), receives a ``NodeError``
+naming the node and carrying the node's last exception, does not itself fail, and its routing
+is followed: every ``Command(goto=...)`` target runs in the next superstep. A handler that
+returns no routing is reported too: LangGraph then ends the branch, and the failed node's
+outgoing edges never fire (semantics §3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from chaos.checks import Violation, register_checker
+from chaos.invariants._common import node_info, node_tasks, owner_graph, thread_writes, violation, where
+from chaos.journal import AttemptRecord
+
+if TYPE_CHECKING:
+    from chaos.trial import TrialResult
+
+NAME = "error_handler"
+_BRANCH = "branch:to:"
+
+
+@register_checker(NAME)
+def check_error_handler(result: TrialResult) -> Iterable[Violation]:
+    """Each exhausted failure of a node with a handler is handled exactly once, and routed."""
+    tasks = dict(node_tasks(result))
+    handler_tasks = [atts for atts in tasks.values() if _is_handler(atts[0].node)]
+    writes = None
+    for attempts in tasks.values():
+        last = attempts[-1]
+        info = node_info(result, last.node)
+        if info is None or info.spec is None or _is_handler(last.node) or last.outcome not in ("error", "timeout"):
+            continue
+        handler = info.error_handler
+        if handler is None:
+            continue
+        prefix = last.node.rsplit("/", 1)[0] + "/" if "/" in last.node else ""
+        name = last.node.rsplit("/", 1)[-1]
+        mine = [h for h in handler_tasks if h[0].node == prefix + handler and _received(h[0], name, last)]
+        if not mine:
+            if result.journal.outcome in ("ok", "error") and result.journal.error in (None, last.error):
+                yield violation(
+                    NAME, result,
+                    f"{where(last, last.end)}: retries were exhausted ({last.error}) and the node has "
+                    f"error handler {handler!r}, but no handler ran for this failure: expected 1 "
+                    f"handler run with NodeError(node={name!r}, error={last.error}), seen 0.",
+                    last, t=last.end,
+                )
+            continue
+        if len(mine) > 1:
+            yield violation(
+                NAME, result,
+                f"{where(last, last.end)}: the handler {handler!r} ran {len(mine)} times for one "
+                f"failure (tasks {', '.join(h[0].task for h in mine)}); expected exactly once.",
+                mine[1][0],
+            )
+        run = mine[0]
+        first, final = run[0], run[-1]
+        err = first.node_error
+        if err is not None and (getattr(err, "node", None) != name or not _same_error(err.error, last)):
+            yield violation(
+                NAME, result,
+                f"{where(first)}: the handler received {err!r}; expected a NodeError naming node "
+                f"{name!r} with its last exception ({last.error} from attempt {last.attempt}).",
+                first,
+            )
+        if final.outcome != "ok":
+            yield violation(
+                NAME, result,
+                f"{where(final, final.end)}: the error handler itself failed with {final.error}: "
+                f"{final.error_message}. The failure of {name!r} ({last.error}) was not handled and "
+                "the run failed with the handler's exception (LangGraph never re-invokes a handler "
+                "for its own failure). Make the handler total: catch inside it and route to a "
+                "fallback with Command(goto=...).",
+                final, t=final.end,
+            )
+            continue
+        if "/" in final.node:
+            continue  # subgraph routing is checked where the subgraph's checkpoints live
+        if writes is None:
+            writes = thread_writes(result)
+        yield from _check_routing(result, final, last, writes)
+
+
+def _is_handler(site: str) -> bool:
+    return site.rsplit("/", 1)[-1].startswith(("__error_handler__", "__default_error_handler__"))
+
+
+def _received(handler_first: AttemptRecord, name: str, failed: AttemptRecord) -> bool:
+    """True when this handler run was for ``failed``: same step, same node, same exception."""
+    err = handler_first.node_error
+    if err is None:
+        return handler_first.step == failed.step
+    if failed.exc is not None and getattr(err, "error", None) is failed.exc:
+        return True
+    return handler_first.step == failed.step and getattr(err, "node", None) == name
+
+
+def _same_error(error: Any, failed: AttemptRecord) -> bool:
+    if failed.exc is not None:
+        return error is failed.exc
+    return type(error).__name__ == failed.error
+
+
+def _check_routing(result: TrialResult, handler: AttemptRecord, failed: AttemptRecord,
+                   writes: list[tuple[dict[str, Any], list[tuple[str, str, Any]]]]) -> Iterable[Violation]:
+    """The handler's ``Command(goto=...)`` targets run in the next superstep."""
+    known_ids = {a.task_id for a in result.journal.attempts if a.task_id}
+    targets: list[str] | None = None
+    for _meta, pending in writes:
+        if not any(tid == failed.task_id and ch == "__error__" for tid, ch, _v in pending):
+            continue
+        handler_ids = {tid for tid, _ch, _v in pending if tid not in known_ids}
+        targets = sorted({ch[len(_BRANCH):] for tid, ch, _v in pending if tid in handler_ids and ch.startswith(_BRANCH)})
+        break
+    if targets is None:
+        return  # no checkpointer, or durability="exit": nothing to read the routing from
+    name = failed.node
+    if not targets:
+        graph = owner_graph(result, name)
+        edges = sorted(e for s, e in getattr(getattr(graph, "builder", None), "edges", ()) if s == name)
+        if edges and not (result.journal.outcome == "ok" and any(a.node in edges for a in result.journal.attempts if (a.step or 0) > (failed.step or 0))):
+            yield violation(
+                NAME, result,
+                f"{where(handler)}: the handler returned no routing, so LangGraph ended the branch: "
+                f"{name!r}'s outgoing edge(s) to {edges} never fire and those nodes are skipped. "
+                "Return Command(goto=..., update=...) from the handler to continue the graph.",
+                handler,
+            )
+        return
+    ran_next = {a.node for a in result.journal.attempts if a.step is not None and handler.step is not None and a.step == handler.step + 1}
+    for target in targets:
+        if target not in ran_next and target != "__end__":
+            yield violation(
+                NAME, result,
+                f"{where(handler)}: the handler routed to {target!r} with Command(goto=...), but "
+                f"{target!r} did not run in superstep {(handler.step or 0) + 1}; seen there: "
+                f"{sorted(ran_next) or 'nothing'}.",
+                handler,
+            )

@@ -1,0 +1,126 @@
+"""pytest collection of scenario files: ``pytest --chaos scenarios/``.
+
+Each ``*.chaos.toml`` file becomes a `ScenarioFile`; each (input, trial) pair becomes a
+`ScenarioItem` named ``NAME[tK]`` (``NAME[inJ-tK]`` with several inputs). Validation errors,
+including a fault aimed at a node the graph does not have, fail collection with the file, the
+key, the line and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chaos.errors import ChaosUsageError
+from chaos.scenarios.load import ScenarioError, load_scenario
+from chaos.scenarios.model import Scenario
+
+SUFFIX = ".chaos.toml"
+
+
+def is_scenario_file(path: Any) -> bool:
+    return str(path).endswith(SUFFIX)
+
+
+class ScenarioFile(pytest.File):
+    """A scenario file; its items are the scenario's trials."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        scenario = load_scenario(self.path)
+        inst = scenario_graph(self.config, scenario)
+        for spec in scenario.faults:
+            try:
+                inst.check_injections([spec.injection])
+            except ChaosUsageError as exc:
+                index = scenario.faults.index(spec)
+                raise ScenarioError(self.path, f"faults[{index}].node", str(exc), spec.node_line) from None
+        many = len(scenario.inputs) > 1
+        for i, _ in enumerate(scenario.inputs):
+            for t in range(_trials(self.config, scenario)):
+                name = f"{scenario.name}[in{i}-t{t}]" if many else f"{scenario.name}[t{t}]"
+                yield ScenarioItem.from_parent(self, name=name, scenario=scenario, input_index=i, trial=t)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, ChaosUsageError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+
+class ScenarioItem(pytest.Item):
+    """One trial of a scenario."""
+
+    def __init__(self, *, scenario: Scenario, input_index: int, trial: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.input_index = input_index
+        self.trial = trial
+
+    def runtest(self) -> None:
+        from chaos.trial import ChaosViolation, run_trial
+        from plugins.pytest_chaos import RESULT_KEY, SEED_KEY, repro_command
+
+        config = self.config
+        sc = self.scenario
+        result = run_trial(
+            scenario_graph(config, sc),
+            sc.inputs[self.input_index],
+            injections=sc.injections,
+            seed=config.stash[SEED_KEY],
+            test_id=self.nodeid,
+            target=sc.target,
+            clock=_clock(config, sc),  # type: ignore[arg-type]
+            config=dict(sc.config),
+            disabled_checks=[*config.getini("chaos_disable"), *sc.disable],
+            nondeterministic=sc.nondeterministic,
+            repro=repro_command(config, self.nodeid),
+        )
+        self.stash[RESULT_KEY] = result
+        if not result.ok:
+            raise ChaosViolation(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        from chaos.trial import ChaosViolation
+
+        if isinstance(excinfo.value, (ChaosViolation, ChaosUsageError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"scenario {self.scenario.name} {self.name}"
+
+
+_GRAPHS = pytest.StashKey[dict[tuple[Any, ...], Any]]()
+
+
+def scenario_graph(config: pytest.Config, scenario: Scenario) -> Any:
+    """The instrumented graph of a scenario (one per target/checkpointer/TTL per session)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from chaos.inject import instrument
+    from chaos.savers import default_cache, sqlite_saver_in
+    from chaos.targets import load_target
+
+    cache = config.stash.setdefault(_GRAPHS, {})
+    key = (scenario.target, scenario.checkpointer, scenario.cache_ttl)
+    if key not in cache:
+        try:
+            target = load_target(scenario.target)
+        except ChaosUsageError as exc:
+            raise ScenarioError(scenario.path, "scenario.target", str(exc).replace("--chaos-target=", "")) from None
+        saver = InMemorySaver if scenario.checkpointer == "memory" else sqlite_saver_in
+        cache[key] = instrument(
+            target, checkpointer_factory=saver, cache_factory=default_cache, cache_ttl=scenario.cache_ttl
+        )
+    return cache[key]
+
+
+def _trials(config: pytest.Config, scenario: Scenario) -> int:
+    override = config.getoption("chaos_trials")
+    return override if override is not None else scenario.trials
+
+
+def _clock(config: pytest.Config, scenario: Scenario) -> str:
+    override = config.getoption("chaos_clock")
+    return override if override is not None else scenario.clock

@@ -1,0 +1,289 @@
+"""Parse and validate scenario files, with errors that name the file, the key, the line and the fix.
+
+A scenario file (``*.chaos.toml``)::
+
+    [scenario]
+    name = "rate-limit storm"
+    target = "chaos.examples.llm:builder"
+    input = { prompt = "summarize the incident" }   # or: inputs = [ {...}, {...} ]
+    trials = 10
+    clock = "simulated"            # or "real"
+    checkpointer = "sqlite"        # or "memory"
+    disable = ["steady_state"]     # invariants turned off
+    config = { recursion_limit = 1000 }
+
+    [[faults]]
+    kind = "http_429"
+    node = "generate"
+    attempts = [1, 2]
+    probability = 0.7
+    retry_after = 2
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import importlib
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chaos import faults as F
+from chaos.errors import ChaosUsageError
+from chaos.faults import Fault, Injection
+from chaos.scenarios.model import FaultSpec, Scenario
+
+
+class ScenarioError(ChaosUsageError):
+    """A scenario file is wrong. ``str()`` reads ``FILE:LINE: KEY: problem; fix``."""
+
+    def __init__(self, path: Path | str, key: str, message: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {key}: {message}")
+        self.path = Path(path)
+        self.key = key
+        self.line = line
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    """How a ``kind`` in a scenario becomes a `Fault`: its factory and its parameters."""
+
+    factory: Callable[..., Fault]
+    params: Mapping[str, type | tuple[type, ...]]
+    doc: str = ""
+
+
+def _exception_class(name: str) -> type[BaseException]:
+    if "." not in name:
+        cls = getattr(builtins, name, None)
+    else:
+        module, _, attr = name.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module), attr, None)
+        except ImportError:
+            cls = None
+    if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+        raise ValueError(
+            f"{name!r} is not an exception class; use a builtin name such as 'ValueError' or a "
+            "dotted path such as 'httpx.ConnectError'"
+        )
+    return cls
+
+
+def _exception_fault(error: str = "RuntimeError", message: str | None = None) -> Fault:
+    cls = _exception_class(error)
+    return F.exception(cls(message) if message is not None else cls)
+
+
+def _lost_result_fault(error: str = "httpx.ReadTimeout") -> Fault:
+    return F.lost_result(_exception_class(error))
+
+
+NUMBER = (int, float)
+
+#: Fault kinds usable in scenario files. Other packages add theirs with `register_fault_kind`.
+FAULT_KINDS: dict[str, FaultKind] = {
+    "exception": FaultKind(_exception_fault, {"error": str, "message": str}, "raise an exception"),
+    "http_429": FaultKind(F.http_429, {"retry_after": NUMBER}, "HTTP 429 with Retry-After"),
+    "http_5xx": FaultKind(F.http_5xx, {"status": int, "retry_after": NUMBER}, "HTTP 5xx"),
+    "http_status": FaultKind(F.http_status, {"status": int, "retry_after": NUMBER}, "any HTTP error status"),
+    "connect_error": FaultKind(F.connect_error, {}, "httpx.ConnectError"),
+    "read_timeout": FaultKind(F.read_timeout, {}, "httpx.ReadTimeout"),
+    "remote_protocol_error": FaultKind(F.remote_protocol_error, {}, "httpx.RemoteProtocolError"),
+    "hang": FaultKind(F.hang, {}, "the node never returns"),
+    "stall": FaultKind(F.stall, {"after_heartbeats": int}, "heartbeats stop after the k-th"),
+    "slow": FaultKind(F.slow, {"seconds": NUMBER}, "extra latency"),
+    "lost_result": FaultKind(_lost_result_fault, {"error": str}, "body runs, result lost"),
+}
+
+TARGETING = {"kind", "node", "attempts", "probability", "times"}
+SCENARIO_KEYS = {
+    "name", "description", "target", "input", "inputs", "trials", "clock", "checkpointer",
+    "cache_ttl", "disable", "nondeterministic", "config",
+}
+CLOCKS = ("simulated", "real")
+CHECKPOINTERS = ("sqlite", "memory")
+
+
+def register_fault_kind(kind: str, factory: Callable[..., Fault], params: Mapping[str, Any], doc: str = "") -> None:
+    """Make ``kind`` usable in scenario files (``params``: name -> accepted type(s))."""
+    FAULT_KINDS[kind] = FaultKind(factory, params, doc)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate one scenario file."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as exc:
+        raise ScenarioError(p, "file", f"cannot read it ({exc.strerror})") from None
+    return parse_scenario(text, p)
+
+
+def parse_scenario(text: str, path: Path) -> Scenario:
+    """Validate the text of a scenario file (``path`` is used in messages)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ScenarioError(path, "syntax", f"not valid TOML ({exc})", int(m.group(1)) if m else None) from None
+    lines = _Lines(text)
+    unknown_top = set(doc) - {"scenario", "faults"}
+    for key in sorted(unknown_top):
+        raise ScenarioError(path, key, f"unknown table; a scenario has [scenario] and [[faults]]{_suggest(key, ['scenario', 'faults'])}", lines.table(key))
+    head = doc.get("scenario")
+    if not isinstance(head, dict):
+        raise ScenarioError(path, "scenario", "missing [scenario] table with at least target = \"MODULE:ATTR\"")
+    for key in head:
+        if key not in SCENARIO_KEYS:
+            raise ScenarioError(
+                path, f"scenario.{key}", f"unknown key{_suggest(key, SCENARIO_KEYS)}; valid keys: {', '.join(sorted(SCENARIO_KEYS))}",
+                lines.key("scenario", 0, key),
+            )
+
+    def where(key: str) -> int | None:
+        return lines.key("scenario", 0, key)
+
+    target = head.get("target")
+    if not isinstance(target, str) or ":" not in target:
+        raise ScenarioError(path, "scenario.target", f"{target!r} is not MODULE:ATTR, e.g. target = \"myapp.graph:builder\"", where("target"))
+    if "input" in head and "inputs" in head:
+        raise ScenarioError(path, "scenario.inputs", "give either input or inputs, not both", where("inputs"))
+    inputs = head.get("inputs", [head.get("input", {})])
+    if not isinstance(inputs, list) or not inputs:
+        raise ScenarioError(path, "scenario.inputs", "must be a non-empty array of inputs", where("inputs"))
+    trials = head.get("trials", 1)
+    if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
+        raise ScenarioError(path, "scenario.trials", f"{trials!r} must be a whole number >= 1", where("trials"))
+    clock = head.get("clock", "simulated")
+    if clock not in CLOCKS:
+        raise ScenarioError(path, "scenario.clock", f"{clock!r} is not a clock; use one of: {', '.join(CLOCKS)}", where("clock"))
+    checkpointer = head.get("checkpointer", "sqlite")
+    if checkpointer not in CHECKPOINTERS:
+        raise ScenarioError(
+            path, "scenario.checkpointer", f"{checkpointer!r} is not supported; use one of: {', '.join(CHECKPOINTERS)}", where("checkpointer")
+        )
+    cache_ttl = head.get("cache_ttl")
+    if cache_ttl is not None and (not isinstance(cache_ttl, NUMBER) or isinstance(cache_ttl, bool) or cache_ttl <= 0):
+        raise ScenarioError(path, "scenario.cache_ttl", f"{cache_ttl!r}: a TTL must be a positive number of seconds", where("cache_ttl"))
+    disable = head.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
+        raise ScenarioError(path, "scenario.disable", "must be an array of invariant names", where("disable"))
+    from chaos.checks import checker_names
+
+    for name in disable:
+        if name not in checker_names():
+            raise ScenarioError(
+                path, "scenario.disable", f"unknown invariant {name!r}{_suggest(name, checker_names())}; known: {', '.join(checker_names())}", where("disable")
+            )
+    config = head.get("config", {})
+    if not isinstance(config, dict):
+        raise ScenarioError(path, "scenario.config", "must be a table, e.g. config = { recursion_limit = 1000 }", where("config"))
+
+    raw_faults = doc.get("faults", [])
+    if not isinstance(raw_faults, list) or not raw_faults:
+        raise ScenarioError(path, "faults", "a scenario needs at least one [[faults]] table (kind = ..., node = ...)", None)
+    specs = [_parse_fault(path, lines, i, raw) for i, raw in enumerate(raw_faults)]
+    return Scenario(
+        path=path,
+        name=str(head.get("name", path.name.removesuffix(".chaos.toml"))),
+        description=str(head.get("description", "")),
+        target=target,
+        inputs=inputs,
+        faults=specs,
+        trials=trials,
+        clock=clock,
+        checkpointer=checkpointer,
+        cache_ttl=float(cache_ttl) if cache_ttl is not None else None,
+        disable=disable,
+        nondeterministic=list(head.get("nondeterministic", [])),
+        config=config,
+    )
+
+
+def _parse_fault(path: Path, lines: _Lines, index: int, raw: Any) -> FaultSpec:
+    label = f"faults[{index}]"
+    line = lines.table("faults", index)
+    if not isinstance(raw, dict):
+        raise ScenarioError(path, label, "must be a table", line)
+
+    def at(key: str) -> int | None:
+        return lines.key("faults", index, key) or line
+
+    kind = raw.get("kind")
+    if kind not in FAULT_KINDS:
+        raise ScenarioError(
+            path, f"{label}.kind", f"unknown fault kind {kind!r}{_suggest(str(kind), FAULT_KINDS)}; valid kinds: {', '.join(FAULT_KINDS)}", at("kind")
+        )
+    spec = FAULT_KINDS[kind]
+    params = {}
+    for key, value in raw.items():
+        if key in TARGETING:
+            continue
+        if key not in spec.params:
+            valid = sorted(set(spec.params) | TARGETING)
+            raise ScenarioError(path, f"{label}.{key}", f"{kind!r} takes no {key!r}{_suggest(key, valid)}; valid keys: {', '.join(valid)}", at(key))
+        expected = spec.params[key]
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ScenarioError(path, f"{label}.{key}", f"{value!r} has the wrong type for {key}", at(key))
+        params[key] = value
+    try:
+        fault = spec.factory(**params)
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(path, label, str(exc), line) from None
+    node = raw.get("node", "*")
+    if not isinstance(node, str):
+        raise ScenarioError(path, f"{label}.node", f"{node!r} must be a node name or glob (a string)", at("node"))
+    attempts = raw.get("attempts")
+    if attempts is not None and not (
+        isinstance(attempts, int) or (isinstance(attempts, list) and all(isinstance(a, int) for a in attempts))
+    ):
+        raise ScenarioError(path, f"{label}.attempts", f"{attempts!r} must be an attempt number or an array of them", at("attempts"))
+    try:
+        inj = Injection.of(fault, node, attempts, float(raw.get("probability", 1.0)), raw.get("times"))
+    except (ValueError, TypeError) as exc:
+        key = next((k for k in ("probability", "attempts", "times") if k in str(exc)), "")
+        raise ScenarioError(path, f"{label}.{key}" if key else label, str(exc), at(key) if key else line) from None
+    return FaultSpec(inj, line, at("node"))
+
+
+def _suggest(word: str, options: Any) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Lines:
+    """Where tables and keys are in the text (tomllib does not keep positions)."""
+
+    HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+
+    def __init__(self, text: str) -> None:
+        self.rows = text.splitlines()
+
+    def table(self, name: str, index: int = 0) -> int | None:
+        seen = -1
+        for n, row in enumerate(self.rows, 1):
+            m = self.HEADER.match(row)
+            if m and m.group(1) == name:
+                seen += 1
+                if seen == index:
+                    return n
+        return None
+
+    def key(self, table: str, index: int, key: str) -> int | None:
+        start = self.table(table, index)
+        if start is None:
+            return None
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for n in range(start, len(self.rows)):
+            row = self.rows[n]
+            if self.HEADER.match(row):
+                return None
+            if pattern.match(row):
+                return n + 1
+        return None

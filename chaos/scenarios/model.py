@@ -1,0 +1,56 @@
+"""What a scenario file says, once parsed and validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chaos.faults import Injection
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """One ``[[faults]]`` table: the fault, where it lands, and the line it came from."""
+
+    injection: Injection
+    line: int | None = None
+    node_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario file.
+
+    Attributes:
+        path: the file.
+        name: a short name (defaults to the file stem).
+        target: ``MODULE:ATTR`` of the graph.
+        inputs: one or more inputs; each becomes its own set of trials.
+        faults: the injections (same vocabulary as the Python API and markers).
+        trials: trials per input.
+        clock: ``simulated`` or ``real``.
+        checkpointer: ``sqlite`` (embedded default) or ``memory``.
+        cache_ttl: when set, overrides the TTL of every CachePolicy in the graph (seconds).
+        disable: invariants turned off.
+        nondeterministic: state fields ``steady_state`` ignores.
+        config: extra RunnableConfig entries (e.g. ``recursion_limit``).
+    """
+
+    path: Path
+    name: str
+    target: str
+    inputs: list[Any]
+    faults: list[FaultSpec]
+    trials: int = 1
+    clock: str = "simulated"
+    checkpointer: str = "sqlite"
+    cache_ttl: float | None = None
+    disable: list[str] = field(default_factory=list)
+    nondeterministic: list[str] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def injections(self) -> list[Injection]:
+        return [f.injection for f in self.faults]
