@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from email.utils import format_datetime
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -44,7 +44,7 @@ class Fault:
     def to_json(self) -> dict[str, Any]:
         """A JSON-able description: ``{"kind": ..., **attributes}``."""
         out: dict[str, Any] = {"kind": self.kind}
-        for name in self.__dataclass_fields__:
+        for name in (f.name for f in fields(self)):  # ClassVars (kind, level) are not fields
             value = getattr(self, name)
             if isinstance(value, BaseException):
                 value = f"{type(value).__name__}({value})"

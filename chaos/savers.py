@@ -50,6 +50,12 @@ def sqlite_saver_in(directory: str | Path | None = None) -> EmbeddedSqliteSaver:
     """An `EmbeddedSqliteSaver` on a fresh database file (in a new temporary directory by default)."""
     folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="langgraph-chaos-"))
     conn = sqlite3.connect(folder / "checkpoints.sqlite", check_same_thread=False)
+    # A throw-away test database: WAL without fsync survives a killed process (the data is in
+    # the OS page cache), which is all a chaos trial needs, and it is 10x faster than the
+    # default rollback journal with a sync per commit (measured: commits were half of a
+    # 150-superstep trial's wall time).
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
     saver = EmbeddedSqliteSaver(conn)
     saver.setup()
     return saver
@@ -120,6 +126,12 @@ class ClockHeldSaver(BaseCheckpointSaver[Any]):
 
     def get_next_version(self, current: Any, channel: None) -> Any:
         return self.inner.get_next_version(current, channel)
+
+    def close(self) -> None:
+        """Close the inner saver's connection, if it has one (a socket must not leak)."""
+        conn = getattr(self._inner, "conn", None)
+        if conn is not None and callable(getattr(conn, "close", None)):
+            conn.close()
 
     # sync
     def get_tuple(self, config: Any) -> Any:

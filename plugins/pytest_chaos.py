@@ -29,6 +29,7 @@ RESULT_KEY = pytest.StashKey["TrialResult"]()
 AUDITS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 CLOCKS = ("simulated", "real")
+SKIP_REASON = "chaos tests run only with --chaos (pass --chaos to run them)"
 MARKER_KWARGS = {"node", "attempts", "probability", "times", "clock", "disable", "seed"}
 
 
@@ -315,7 +316,7 @@ def chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
     """
     config = request.config
     if not config.getoption("chaos"):
-        pytest.skip("chaos tests run only with --chaos (pass --chaos to run them)")
+        pytest.skip(SKIP_REASON)
     from chaos.harness import Chaos
 
     item = request.node
@@ -340,11 +341,10 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         names = getattr(item, "fixturenames", None)
         if names is not None and "chaos" not in names:
             names.insert(0, "chaos")
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("chaos") is not None and not item.config.getoption("chaos"):
-        pytest.skip("chaos tests run only with --chaos (pass --chaos to run them)")
+        if not item.config.getoption("chaos"):
+            # A skip marker rather than pytest.skip() in a hook: -rs then shows the test's own
+            # location instead of this file's.
+            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 
 
 # -- generated trials for --chaos-target ------------------------------------------------------
@@ -508,8 +508,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # A plain attribute survives xdist's report serialization (it copies __dict__).
         report.chaos_trials = [r.to_json() for r in results]  # type: ignore[attr-defined]
         fired = sorted({label for r in results for label in r.to_json()["fired"]})
-        report.user_properties.append(("chaos_faults_fired", "; ".join(fired)))
-        report.user_properties.append(("chaos_verdict", "fail" if any(not r.ok for r in results) else "pass"))
+        # On the item, as record_property does: JUnit XML reads them from the teardown report,
+        # which copies the item's list (the call report's copy is made before this hook runs).
+        item.user_properties.append(("chaos_faults_fired", "; ".join(fired)))
+        item.user_properties.append(("chaos_verdict", "fail" if any(not r.ok for r in results) else "pass"))
     return report
 
 
@@ -545,13 +547,19 @@ class _ReportCollector:
                     session.exitstatus = pytest.ExitCode.TESTS_FAILED
         try:
             path = config.getoption("chaos_report")
-            if path and not hasattr(config, "workerinput"):
+            html = config.getoption("chaos_html")
+            if (path or html) and not hasattr(config, "workerinput"):
                 from chaos.report import build_report, write_report
 
                 doc = build_report(config.stash[SEED_KEY], config.stash[REPORTS_KEY])
                 if config.stash[AUDITS_KEY]:
                     doc["audit"] = sorted(config.stash[AUDITS_KEY], key=lambda a: a["target"])
-                write_report(path, doc)
+                if path:
+                    write_report(path, doc)
+                if html:
+                    from chaos.reporting import write_html
+
+                    write_html(html, doc)
         finally:
             for inst in config.stash[TARGETS_KEY].values():
                 inst.close()
@@ -590,9 +598,9 @@ class _ReportCollector:
                 "trial; raise its probability or the number of trials",
                 red=True,
             )
-        path = config.getoption("chaos_report")
-        if path:
-            tr.write_line(f"report: {path}")
+        for label, option in (("report", "chaos_report"), ("html report", "chaos_html")):
+            if config.getoption(option):
+                tr.write_line(f"{label}: {config.getoption(option)}")
 
 
 # -- scenario files and shards -------------------------------------------------------------

@@ -20,6 +20,9 @@ raises or is interrupted (each step is registered on an ``ExitStack`` as soon as
   with ``seed`` and its state restored afterwards.
 * ``langgraph.checkpoint.base.id._last_v6_timestamp`` is cleared (uuid6 forces ids to ``last+1``
   otherwise, making ids depend on earlier trials) and restored afterwards.
+* aiosqlite (under ``AsyncSqliteSaver``): ``Connection._connect``/``_execute``/``close`` hold
+  the clock while they await the connection's own worker thread. That thread completes futures with ``call_soon_threadsafe``,
+  invisible to the loop, which would otherwise declare a deadlock or skip time mid-query.
 * :func:`~chaos.simtime.clock.current_clock` returns the trial's clock.
 
 Wall-clock driver cost, measured on this machine (Python 3.11.7, langgraph 1.2.22 and the
@@ -41,12 +44,14 @@ was already paid for by the user's own ``freeze_time``.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from types import ModuleType
@@ -154,6 +159,17 @@ def _optional_module(name: str) -> ModuleType | None:
         return None
 
 
+def _held(clock: VirtualClock, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    """Wrap a coroutine function so the clock holds still while it awaits real work."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with clock.hold():
+            return await fn(*args, **kwargs)
+
+    return wrapper
+
+
 class _SimSession:
     """The patch state of one simulated trial; suspendable by :func:`real_time`."""
 
@@ -204,6 +220,15 @@ class _SimSession:
             saved_ts = ids._last_v6_timestamp  # type: ignore[attr-defined]
             stack.callback(setattr, ids, "_last_v6_timestamp", saved_ts)
             ids._last_v6_timestamp = None  # type: ignore[attr-defined]
+
+        aiosqlite = _optional_module("aiosqlite.core")
+        if aiosqlite is not None:
+            conn_cls = aiosqlite.Connection  # type: ignore[attr-defined]
+            for name in ("_connect", "_execute", "close"):
+                orig = conn_cls.__dict__.get(name)
+                if orig is not None and inspect.iscoroutinefunction(orig):
+                    stack.callback(setattr, conn_cls, name, orig)
+                    setattr(conn_cls, name, _held(self.clock, orig))
 
         # Wall clock.
         wall: _WallDriver = _FreezegunWall() if freezegun_active() else _TimeMachineWall()

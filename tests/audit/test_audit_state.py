@@ -20,10 +20,10 @@ T = TimeoutPolicy(run_timeout=30)
 
 
 def delta_graph(reducer: Any) -> StateGraph:
-    class M(TypedDict, total=False):
-        messages: Annotated[list, DeltaChannel(reducer)]
+    # Functional form: the annotation must be evaluated here, where `reducer` is in scope.
+    M = TypedDict("M", {"messages": Annotated[list, DeltaChannel(reducer)]}, total=False)  # type: ignore[misc]
 
-    async def noop(state: M) -> dict[str, Any]:
+    async def noop(state: Any) -> dict[str, Any]:
         return {}
 
     g = StateGraph(M)

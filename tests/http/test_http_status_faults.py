@@ -226,7 +226,7 @@ class TestAiming:
             return {"items": codes}
 
         harness.inject(http_faults.status(500, url=re.compile(r"/page/"), requests=[2, 4]), node="fetch")
-        result = harness.run(builder(pages), {})
+        result = harness.run(builder(pages), {}, disable=["steady_state"])
         assert result.output == {"items": [200, 500, 200, 500]}
 
     def test_probability_is_a_reproducible_per_request_decision(self) -> None:
@@ -239,7 +239,7 @@ class TestAiming:
                     return {"items": [(await client.get(f"https://api.example.com/page/{i}")).status_code for i in range(20)]}
 
             h.inject(http_faults.status(503), node="fetch", probability=0.5)
-            result = h.run(builder(pages), {})
+            result = h.run(builder(pages), {}, disable=["steady_state"])
             h.close()
             return [r.status for r in result.journal.http]
 
@@ -291,6 +291,7 @@ class TestStrictness:
         assert "Routes known: <" in (result.journal.error_message or "")
 
     def test_the_unmatched_error_is_a_usage_error_that_langgraph_does_not_retry(self, harness: Chaos) -> None:
+        harness.http  # no routes at all
         result = harness.run(builder(retry=RetryPolicy()), {}, raise_on_violation=False)
         assert len(result.journal.http) == 1
         assert issubclass(UnmatchedRequest, ChaosUsageError)

@@ -10,14 +10,16 @@ import threading
 import time
 from typing import Any, TypedDict
 
+import aiosqlite.core
 import freezegun
 import langgraph.checkpoint.base.id as lg_id
 import langgraph.pregel._retry as lg_retry
 import pytest
 import time_machine
 from langgraph.cache.memory import InMemoryCache
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import CachePolicy
+from langgraph.types import CachePolicy, RetryPolicy, TimeoutPolicy
 
 from chaos.simtime import SIM_EPOCH, VirtualClock, current_clock, real_time, run_async, run_sync
 
@@ -46,6 +48,9 @@ def snapshot() -> dict[str, Any]:
         "tz": os.environ.get("TZ"),
         "travelling": time_machine.escape_hatch.is_travelling(),
         "freezegun": list(freezegun.api.freeze_factories),
+        "aiosqlite": {
+            name: aiosqlite.core.Connection.__dict__[name] for name in ("_connect", "_execute", "close")
+        },
     }
 
 
@@ -150,6 +155,44 @@ def test_checkpoint_ids_are_reproducible_across_trials() -> None:
     first = run_sync(ids, seed=3)
     lg_id.uuid6()  # a real-time id in between must not influence the next trial
     assert run_sync(ids, seed=3) == first
+
+
+def test_async_sqlite_saver_runs_under_simulated_time(tmp_path: Any) -> None:
+    """aiosqlite completes futures from its own thread; the trial holds the clock meanwhile."""
+    attempts: list[float] = []
+
+    async def flaky(state: S) -> dict[str, int]:
+        attempts.append(now())
+        await asyncio.sleep(1)
+        if len(attempts) < 3:
+            raise ConnectionError("transient")
+        return {"x": state["x"] + 1}
+
+    g = StateGraph(S)
+    g.add_node(
+        "n",
+        flaky,
+        retry_policy=RetryPolicy(initial_interval=2, jitter=False),
+        timeout=TimeoutPolicy(run_timeout=5),
+    )
+    g.add_edge(START, "n")
+    g.add_edge("n", END)
+
+    async def main(path: str) -> tuple[Any, int, float]:
+        async with AsyncSqliteSaver.from_conn_string(path) as saver:
+            graph = g.compile(checkpointer=saver)
+            config = {"configurable": {"thread_id": "t"}}
+            out = await graph.ainvoke({"x": 0}, config)
+            checkpoints = [c async for c in saver.alist(config)]
+            return out, len(checkpoints), now()
+
+    for i in range(3):
+        attempts.clear()
+        out, n_checkpoints, end = run_async(lambda: main(str(tmp_path / f"{i}.db")))
+        assert out == {"x": 1}
+        assert n_checkpoints >= 2
+        assert attempts == [0.0, 3.0, 8.0]  # 1 s bodies, backoff 2 then 4
+        assert end == 9.0
 
 
 # --------------------------------------------------------------------------------------------

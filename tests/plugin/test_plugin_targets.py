@@ -1,0 +1,133 @@
+"""``--chaos-target``: bad targets, the generated suite items, selection and exit status."""
+
+from __future__ import annotations
+
+import pytest
+
+from chaos.suite import SUITE_KINDS
+from tests.plugin.helpers import SUPPORT, SUPPORT_ARGS
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("nope", "*--chaos-target='nope': expected MODULE:ATTR, for example --chaos-target=myapp.graphs:builder"),
+        (
+            "no_such_module:builder",
+            "*--chaos-target='no_such_module:builder': cannot import module 'no_such_module'*"
+            "Is it on sys.path?*",
+        ),
+        ("os:does_not_exist", "*--chaos-target='os:does_not_exist': os has no attribute 'does_not_exist'. Available names: *"),
+        (
+            "os:sep",
+            "*--chaos-target='os:sep' is a str, not a graph: point it at a StateGraph builder, a compiled graph, "
+            "or a zero-argument function returning one",
+        ),
+    ],
+)
+def test_a_bad_target_is_a_usage_error_naming_it_and_the_fix(pytester: pytest.Pytester, target: str, message: str) -> None:
+    result = pytester.runpytest("--chaos", f"--chaos-target={target}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+
+
+def test_a_target_in_the_ini_file_is_checked_the_same_way(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nchaos_targets = os:sep\n")
+    result = pytester.runpytest("--chaos")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --chaos-target='os:sep' is a str, not a graph*"])
+
+
+def test_targets_are_ignored_without_chaos(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain():\n    pass\n")
+    result = pytester.runpytest("--chaos-target=nope")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_target_gets_one_item_per_fault_kind(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*SUPPORT_ARGS, "--collect-only", "-q")
+    result.stdout.fnmatch_lines([f"chaos:{SUPPORT}::{kind}[[]0[]]" for kind in SUITE_KINDS], consecutive=True)
+    result.stdout.fnmatch_lines([f"{len(SUITE_KINDS)} tests collected*"])
+
+
+def test_the_terminal_counts_the_generated_items(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*SUPPORT_ARGS, "--collect-only")
+    result.stdout.fnmatch_lines([f"collected {len(SUITE_KINDS)} items"])
+
+
+def test_chaos_trials_gives_each_fault_kind_that_many_items(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*SUPPORT_ARGS, "--chaos-trials=2", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(
+        [f"chaos:{SUPPORT}::{kind}[[]{trial}[]]" for kind in SUITE_KINDS for trial in (0, 1)], consecutive=True
+    )
+    result.stdout.fnmatch_lines([f"{2 * len(SUITE_KINDS)} tests collected*"])
+
+
+def test_the_chaos_trials_ini_setting_applies_too(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nchaos_trials = 3\n")
+    result = pytester.runpytest(*SUPPORT_ARGS, "--collect-only", "-q")
+    result.stdout.fnmatch_lines([f"{3 * len(SUITE_KINDS)} tests collected*"])
+
+
+def test_each_target_gets_its_own_items(pytester: pytest.Pytester, broken: str) -> None:
+    result = pytester.runpytest(*SUPPORT_ARGS, broken, "--collect-only", "-q")
+    result.stdout.fnmatch_lines([f"chaos:{SUPPORT}::hang[[]0[]]", "chaos:broken:builder::hang[[]0[]]"])
+    result.stdout.fnmatch_lines([f"{2 * len(SUITE_KINDS)} tests collected*"])
+
+
+def test_k_selects_one_generated_item(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*SUPPORT_ARGS, "-k", "hang[0]", "-v")
+    result.assert_outcomes(passed=1, deselected=len(SUITE_KINDS) - 1)
+    result.stdout.fnmatch_lines([f"chaos:{SUPPORT}::hang[[]0[]] PASSED*"])
+
+
+def test_all_invariants_held_on_the_example_graph_so_the_exit_status_is_0(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*SUPPORT_ARGS, "--chaos-seed=1")
+    result.assert_outcomes(passed=len(SUITE_KINDS))
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_a_violated_invariant_fails_its_item_and_the_exit_status_is_1(pytester: pytest.Pytester, broken: str) -> None:
+    result = pytester.runpytest("--chaos", broken, "--chaos-seed=3", "-rs")
+    # hang fails (no TimeoutPolicy); stall is skipped (no idle_timeout); the rest hold.
+    result.assert_outcomes(failed=1, skipped=1, passed=len(SUITE_KINDS) - 2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "chaos trial chaos:broken:builder::hang[[]0[]] failed (seed=3, clock=simulated):",
+            "  [[]liveness[]] node 'work' hangs (hang) and no TimeoutPolicy reaches it*",
+            "reproduce with: pytest --chaos --chaos-seed=3 --chaos-target=broken:builder -k 'hang[[]0[]]'",
+        ],
+        consecutive=True,
+    )
+    result.stdout.fnmatch_lines(
+        ["SKIPPED [[]1[]] *: broken:builder: stall: no async node has an idle_timeout, so a stall cannot be observed"]
+    )
+
+
+def test_the_reproduce_command_of_a_generated_item_reruns_just_that_failure(
+    pytester: pytest.Pytester, broken: str
+) -> None:
+    pytester.runpytest("--chaos", broken, "--chaos-seed=3").assert_outcomes(
+        failed=1, skipped=1, passed=len(SUITE_KINDS) - 2
+    )
+    result = pytester.runpytest("--chaos", "--chaos-seed=3", broken, "-k", "hang[0]")
+    result.assert_outcomes(failed=1, deselected=len(SUITE_KINDS) - 1)
+    result.stdout.fnmatch_lines(["*[[]liveness[]] node 'work' hangs (hang)*"])
+
+
+def test_lf_reruns_only_the_failed_generated_items(pytester: pytest.Pytester, broken: str) -> None:
+    pytester.runpytest("--chaos", broken, "--chaos-seed=3").assert_outcomes(
+        failed=1, skipped=1, passed=len(SUITE_KINDS) - 2
+    )
+    result = pytester.runpytest("--chaos", broken, "--chaos-seed=last", "--lf", "-v")
+    result.assert_outcomes(failed=1, deselected=len(SUITE_KINDS) - 1)
+    result.stdout.fnmatch_lines(["run-last-failure: rerun previous 1 failure", "*hang[[]0[]] FAILED*"])
+
+
+def test_a_generated_item_reports_the_input_as_a_usage_error_when_it_is_not_json(
+    pytester: pytest.Pytester, broken: str
+) -> None:
+    result = pytester.runpytest("--chaos", broken, "--chaos-input={query: q}", "-k", "slow")
+    result.assert_outcomes(failed=1, deselected=len(SUITE_KINDS) - 1)
+    result.stdout.fnmatch_lines(["--chaos-input='{query: q}' is not valid JSON (*); write it like --chaos-input=*"])
