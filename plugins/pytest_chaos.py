@@ -448,10 +448,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def _add_target_items(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     from chaos.errors import ChaosUsageError
+    from chaos.targets import parse_input
 
     for target in _targets(config):
         try:
             _instrumented_target(config, target)
+            # Bad JSON is one usage error now, not the same failure in every generated item.
+            source = "--chaos-input" if config.getoption("chaos_input") is not None else "chaos_input (ini)"
+            parse_input(_setting(config, "chaos_input", "chaos_input"), source=source)
         except ChaosUsageError as exc:
             raise pytest.UsageError(str(exc)) from None
         parent = ChaosTargetCollector.from_parent(

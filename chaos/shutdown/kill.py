@@ -151,11 +151,13 @@ def _spawn(spec: dict[str, Any], workdir: Path, name: str, ready_fd: int | None 
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and Path(p).exists())
     if ready_fd is not None:
         spec = {**spec, "ready_fd": ready_fd}
-    return subprocess.Popen(
-        [sys.executable, "-m", "chaos.shutdown.child", json.dumps(spec)],
-        env=env, stdin=subprocess.DEVNULL, pass_fds=(ready_fd,) if ready_fd is not None else (),
-        stdout=open(workdir / f"{name}.out", "wb"), stderr=open(workdir / f"{name}.err", "wb"),
-    )
+    # The child gets its own copies of the log files; the parent's are closed at once.
+    with open(workdir / f"{name}.out", "wb") as out, open(workdir / f"{name}.err", "wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "chaos.shutdown.child", json.dumps(spec)],
+            env=env, stdin=subprocess.DEVNULL, pass_fds=(ready_fd,) if ready_fd is not None else (),
+            stdout=out, stderr=err,
+        )
 
 
 def _killed_run(spec: dict[str, Any], fault: Kill, timeout: float, workdir: Path) -> tuple[dict[str, Any], str, str]:

@@ -26,6 +26,9 @@ from chaos.simtime import SIM_EPOCH
 
 API = "https://api.example.com/items"
 SEEN: list[BaseException] = []
+# Shared clients, as applications keep them (building one loads the CA bundle: ~0.1 s each).
+CLIENT = httpx.AsyncClient(timeout=10)
+SYNC_CLIENT = httpx.Client(timeout=10)
 
 
 class S(TypedDict, total=False):
@@ -42,21 +45,19 @@ RETRY = RetryPolicy(initial_interval=1.0, backoff_factor=2.0, jitter=False, max_
 
 
 async def fetch(state: S) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=10) as client:
-        try:
-            response = await client.get(API)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            SEEN.append(exc)  # what the node saw, for the assertions
-            raise
-        return {"items": response.json()}
+    try:
+        response = await CLIENT.get(API)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        SEEN.append(exc)  # what the node saw, for the assertions
+        raise
+    return {"items": response.json()}
 
 
 def sync_fetch(state: S) -> dict[str, Any]:
-    with httpx.Client(timeout=10) as client:
-        response = client.get(API)
-        response.raise_for_status()
-        return {"items": response.json()}
+    response = SYNC_CLIENT.get(API)
+    response.raise_for_status()
+    return {"items": response.json()}
 
 
 def builder(node: Any = fetch, retry: RetryPolicy | None = RETRY) -> StateGraph:
@@ -205,11 +206,10 @@ class TestAiming:
         harness.http.post("https://audit.example.com/log").respond(204)
 
         async def two_calls(state: S) -> dict[str, Any]:
-            async with httpx.AsyncClient() as client:
-                await client.post("https://audit.example.com/log", json={})
-                r = await client.get(API)
-                r.raise_for_status()
-                return {"items": r.json()}
+            await CLIENT.post("https://audit.example.com/log", json={})
+            r = await CLIENT.get(API)
+            r.raise_for_status()
+            return {"items": r.json()}
 
         harness.inject(http_faults.status(503, url="https://api.example.com/*", method="GET"), node="fetch", attempts=[1])
         result = harness.run(builder(two_calls), {})
@@ -221,8 +221,7 @@ class TestAiming:
         harness.http.get(url__regex=r"https://api\.example\.com/page/\d").respond(200, json=[])
 
         async def pages(state: S) -> dict[str, Any]:
-            async with httpx.AsyncClient() as client:
-                codes = [(await client.get(f"https://api.example.com/page/{i}")).status_code for i in range(4)]
+            codes = [(await CLIENT.get(f"https://api.example.com/page/{i}")).status_code for i in range(4)]
             return {"items": codes}
 
         harness.inject(http_faults.status(500, url=re.compile(r"/page/"), requests=[2, 4]), node="fetch")
@@ -235,8 +234,7 @@ class TestAiming:
             h.http.get(url__regex=r"/page/").respond(200, json=[])
 
             async def pages(state: S) -> dict[str, Any]:
-                async with httpx.AsyncClient() as client:
-                    return {"items": [(await client.get(f"https://api.example.com/page/{i}")).status_code for i in range(20)]}
+                return {"items": [(await CLIENT.get(f"https://api.example.com/page/{i}")).status_code for i in range(20)]}
 
             h.inject(http_faults.status(503), node="fetch", probability=0.5)
             result = h.run(builder(pages), {}, disable=["steady_state"])
@@ -332,8 +330,7 @@ class TestStrictness:
         original = httpcore.AsyncConnectionPool.handle_async_request
 
         async def boom(state: S) -> dict[str, Any]:
-            async with httpx.AsyncClient() as client:
-                await client.get(API)
+            await CLIENT.get(API)
             raise RuntimeError("node failed")
 
         harness.run(builder(boom, retry=None), {}, raise_on_violation=False)
@@ -342,13 +339,13 @@ class TestStrictness:
         assert Httpcore2Mocker.routers == [] and Httpcore2Mocker._patches == []
         # Outside a run, httpx is not intercepted: a request to an unroutable host fails for real.
         with pytest.raises(httpx.ConnectError):
-            httpx.get("http://127.0.0.1:9/", timeout=1)
+            SYNC_CLIENT.get("http://127.0.0.1:9/", timeout=1)
 
     def test_requests_outside_nodes_are_journaled_without_a_node(self, harness: Chaos) -> None:
         harness.http.get(API).respond(200, json=[])
 
         def route_after(state: S) -> str:
-            httpx.get(API)
+            SYNC_CLIENT.get(API)
             return END
 
         g = builder(sync_fetch)

@@ -125,9 +125,17 @@ def test_lf_reruns_only_the_failed_generated_items(pytester: pytest.Pytester, br
     result.stdout.fnmatch_lines(["run-last-failure: rerun previous 1 failure", "*hang[[]0[]] FAILED*"])
 
 
-def test_a_generated_item_reports_the_input_as_a_usage_error_when_it_is_not_json(
-    pytester: pytest.Pytester, broken: str
+@pytest.mark.parametrize(
+    ("args", "ini", "message"),
+    [
+        (["--chaos-input={query: q}"], "", "--chaos-input='{query: q}' is not valid JSON (*); write it like --chaos-input=*"),
+        ([], "chaos_input = {query: q}\n", "chaos_input (ini)='{query: q}' is not valid JSON (*)*"),
+    ],
+)
+def test_input_that_is_not_json_is_a_usage_error_naming_it(
+    pytester: pytest.Pytester, broken: str, args: list[str], ini: str, message: str
 ) -> None:
-    result = pytester.runpytest("--chaos", broken, "--chaos-input={query: q}", "-k", "slow")
-    result.assert_outcomes(failed=1, deselected=len(SUITE_KINDS) - 1)
-    result.stdout.fnmatch_lines(["--chaos-input='{query: q}' is not valid JSON (*); write it like --chaos-input=*"])
+    pytester.makeini(f"[pytest]\n{ini}")
+    result = pytester.runpytest("--chaos", broken, *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
