@@ -244,8 +244,10 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 # -- reproduction --------------------------------------------------------------------------------
 
 
-def repro_command(config: pytest.Config, nodeid: str | None, *, select: str | None = None) -> str:
-    """The one command line that reproduces a test or a generated trial."""
+def repro_command(
+    config: pytest.Config, nodeid: str | None, *, select: str | None = None, target: str | None = None
+) -> str:
+    """The one command line that reproduces a test or a generated trial (of ``target``)."""
     parts = ["pytest"]
     if nodeid is not None:
         parts.append(nodeid)
@@ -253,7 +255,9 @@ def repro_command(config: pytest.Config, nodeid: str | None, *, select: str | No
     if _clock(config) != "simulated":
         parts.append(f"--chaos-clock={_clock(config)}")
     if select is not None:
-        parts += [f"--chaos-target={t}" for t in config.getoption("chaos_target")]
+        targets = config.getoption("chaos_target")
+        # A generated trial depends on its own target only: the others would just run again.
+        parts += [f"--chaos-target={t}" for t in ([target] if target in targets else targets)]
         inp = config.getoption("chaos_input")
         if inp:
             parts.append(f"--chaos-input={inp}")
@@ -407,7 +411,7 @@ class ChaosTrialItem(pytest.Item):
             target=self.target,
             clock=_clock(config),  # type: ignore[arg-type]
             disabled_checks=config.getini("chaos_disable"),
-            repro=repro_command(config, None, select=self.name),
+            repro=repro_command(config, None, select=self.name, target=self.target),
         )
         self.stash[RESULT_KEY] = result
         if not result.ok:
@@ -499,9 +503,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if call.when != "call":
         return report
-    from chaos.audit.pytest_item import report_payload
-
-    if (audit := report_payload(item)) is not None:
+    if (audit := getattr(item, "audit_payload", None)) is not None:  # a chaos-audit item
         report.chaos_audit = audit  # type: ignore[attr-defined]
     results: list[TrialResult] = []
     if RESULT_KEY in item.stash:

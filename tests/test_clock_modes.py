@@ -32,8 +32,8 @@ def small_builder() -> StateGraph:
 
     retry = RetryPolicy(initial_interval=0.02, backoff_factor=2, max_interval=0.1, max_attempts=3, jitter=False)
     g = StateGraph(S)
-    g.add_node("fast", fast, retry_policy=retry, timeout=TimeoutPolicy(run_timeout=0.12))
-    g.add_node("slow", slow, retry_policy=retry, timeout=TimeoutPolicy(run_timeout=0.2))
+    g.add_node("fast", fast, retry_policy=retry, timeout=TimeoutPolicy(run_timeout=0.3))
+    g.add_node("slow", slow, retry_policy=retry, timeout=TimeoutPolicy(run_timeout=0.6))
     g.add_node("join", join)
     g.add_edge(START, "fast")
     g.add_edge(START, "slow")

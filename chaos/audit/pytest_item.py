@@ -41,6 +41,7 @@ class ChaosAuditItem(pytest.Item):
         self.input_text = input_text
         self.input_source = input_source
         self.ignore = list(ignore)
+        self.audit_payload: dict[str, Any] | None = None
 
     def runtest(self) -> None:
         from chaos.audit.runner import audit, has_errors
@@ -52,6 +53,9 @@ class ChaosAuditItem(pytest.Item):
             ignore=self.ignore,
         )
         self.stash[FINDINGS_KEY] = findings
+        #: Read by the plugin's makereport hook (without importing this module) and carried on
+        #: the report, across xdist, to the terminal summary and the JSON report.
+        self.audit_payload = {"target": self.target, "findings": [f.to_json() for f in findings]}
         if has_errors(findings):
             raise AuditFailed(self.target, findings)
 
@@ -64,14 +68,6 @@ class ChaosAuditItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"chaos audit {self.target}"
-
-
-def report_payload(item: pytest.Item) -> dict[str, Any] | None:
-    """What travels on the test report (also across xdist): the target and its findings."""
-    findings = item.stash.get(FINDINGS_KEY, None)
-    if findings is None or not isinstance(item, ChaosAuditItem):
-        return None
-    return {"target": item.target, "findings": [f.to_json() for f in findings]}
 
 
 def summary_lines(audits: Iterable[dict[str, Any]]) -> list[str]:

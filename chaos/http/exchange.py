@@ -128,6 +128,16 @@ class FaultBody:
         self.stall_after = stall_after
         self.cut_after = cut_after
         self.clean_cut = clean_cut
+        self._start: float | None = None
+
+    def _until_due(self, index: int) -> float:
+        """Seconds until chunk ``index`` is due. The server sends chunk i at ``i * per_chunk``
+        after the first, whether or not the client has read the previous ones (the socket
+        buffers them), so a slow reader waits only for what is not there yet."""
+        now = time.monotonic()  # the virtual clock under simulated time
+        if self._start is None:
+            self._start = now
+        return max(0.0, self._start + index * self.per_chunk - now)
 
     def _cut(self, index: int) -> tuple[bytes, Exception | None]:
         """Half of chunk ``index`` (if any), then the break (None for a clean end)."""
@@ -152,8 +162,8 @@ class FaultBody:
                 return
             if i == len(self.chunks):
                 return
-            if self.per_chunk and i:
-                self.exchange.wait_sync(self.per_chunk)
+            if self.per_chunk:
+                self.exchange.wait_sync(self._until_due(i))
             yield self.chunks[i]
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -169,8 +179,8 @@ class FaultBody:
                 return
             if i == len(self.chunks):
                 return
-            if self.per_chunk and i:
-                await self.exchange.wait_async(self.per_chunk)
+            if self.per_chunk:
+                await self.exchange.wait_async(self._until_due(i))
             yield self.chunks[i]
 
     def close(self) -> None:

@@ -192,10 +192,11 @@ class RateLimit(HttpFault):
     gets 429 too.
 
     When the fault fires on a request it answers 429 with ``Retry-After: retry_after`` and
-    closes a window of ``retry_after`` seconds on the trial clock. Any request it is aimed at
-    (same nodes, attempts, url and method; ordinals and odds do not apply inside the window)
-    that arrives before the window ends is answered 429 with the time still left (rounded up to
-    whole seconds, as real limiters do), without reaching the upstream. A client that honours
+    closes a window of ``retry_after`` seconds on the trial clock. Every request from the aimed
+    nodes to the aimed url and method that arrives before the window ends, whatever its attempt
+    (``attempts``, ``requests``, odds and ``times`` only choose what *opens* a window), is
+    answered 429 with the time still left (rounded up to whole seconds, as real limiters do),
+    without reaching the upstream. A client that honours
     ``Retry-After`` gets through on its next try; one that retries sooner keeps hitting 429.
     """
 
@@ -360,9 +361,15 @@ def rate_limited(
     retry_after_as: RetryAfterFormat = "seconds",
     url: Url = None,
     method: str | None = None,
-    requests: Ordinals = None,
+    requests: Ordinals = 1,
 ) -> RateLimit:
-    """A stateful 429: retries arriving before ``retry_after`` seconds have passed get 429 too."""
+    """A stateful 429: retries arriving before ``retry_after`` seconds have passed get 429 too.
+
+    By default the *first* matching request of each aimed attempt opens a window
+    (``requests=1``), so a client that waits out ``Retry-After`` inside the same attempt gets
+    through; pass ``requests=None`` for a limiter that closes again on every request after a
+    window (nothing ever gets through).
+    """
     return RateLimit(retry_after, retry_after_as=retry_after_as, url=url, method=method,
                      requests=requests)  # type: ignore[arg-type]
 

@@ -212,17 +212,20 @@ class HttpRun:
         chosen = _Decision()
         for inj in self.injections:
             fault: HttpFault = inj.fault  # type: ignore[assignment]
-            if not (inj.matches_site(node) and inj.matches_attempt(attempt) and fault.matches(request)):
+            if not (inj.matches_site(node) and fault.matches(request)):
+                continue
+            if isinstance(fault, RateLimit) and chosen.injection is None:
+                # An open window answers every request of the aimed nodes and URLs, whatever
+                # the attempt: a real limiter does not care which retry it is.
+                until = self._windows.get(inj)
+                if until is not None and now < until:
+                    chosen = _Decision(inj, window_left=round(until - now, 9))
+            if not inj.matches_attempt(attempt):
                 continue
             key = (task, attempt, inj)
             self._ordinals[key] += 1  # counted for every injection, chosen or not
             if chosen.injection is not None:
                 continue
-            if isinstance(fault, RateLimit):
-                until = self._windows.get(inj)
-                if until is not None and now < until:
-                    chosen = _Decision(inj, window_left=round(until - now, 9))
-                    continue
             if not fault.hits_ordinal(self._ordinals[key]):
                 continue
             if inj.times is not None and self.ctx.fired[inj] >= inj.times:

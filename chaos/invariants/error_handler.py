@@ -3,9 +3,9 @@
 For every task of a node that has an error handler and whose last attempt failed for good: the
 handler runs exactly once (its own retries are attempts of one task), receives a ``NodeError``
 naming the node and carrying the node's last exception, does not itself fail, and its routing
-is followed: every ``Command(goto=...)`` target runs in the next superstep. A handler that
-returns no routing is reported too: LangGraph then ends the branch, and the failed node's
-outgoing edges never fire (semantics §3).
+is followed: every ``Command(goto=...)`` target runs in the next superstep. (A handler returning
+a plain dict ends the branch, semantics §3; it leaves the same writes as ``Command(goto=END)``,
+so it cannot be reported without false alarms.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from chaos.checks import Violation, register_checker
-from chaos.invariants._common import node_info, node_tasks, owner_graph, thread_writes, violation, where
+from chaos.invariants._common import node_info, node_tasks, thread_writes, violation, where
 from chaos.journal import AttemptRecord
 
 if TYPE_CHECKING:
@@ -119,18 +119,9 @@ def _check_routing(result: TrialResult, handler: AttemptRecord, failed: AttemptR
         break
     if targets is None:
         return  # no checkpointer, or durability="exit": nothing to read the routing from
-    name = failed.node
     if not targets:
-        graph = owner_graph(result, name)
-        edges = sorted(e for s, e in getattr(getattr(graph, "builder", None), "edges", ()) if s == name)
-        if edges and not (result.journal.outcome == "ok" and any(a.node in edges for a in result.journal.attempts if (a.step or 0) > (failed.step or 0))):
-            yield violation(
-                NAME, result,
-                f"{where(handler)}: the handler returned no routing, so LangGraph ended the branch: "
-                f"{name!r}'s outgoing edge(s) to {edges} never fire and those nodes are skipped. "
-                "Return Command(goto=..., update=...) from the handler to continue the graph.",
-                handler,
-            )
+        # No goto write: Command(goto=END) and a plain dict both end the branch and leave the
+        # same writes, so an intended stop cannot be told from a forgotten route; not reported.
         return
     ran_next = {a.node for a in result.journal.attempts if a.step is not None and handler.step is not None and a.step == handler.step + 1}
     for target in targets:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from chaos.shutdown.drain import run_drain_trial
 from chaos.shutdown.faults import Kill, Sigterm, kill, sigterm
-from chaos.shutdown.kill import run_kill_trial
+from chaos.shutdown.crash import run_kill_trial
 from chaos.shutdown.result import SHUTDOWN_INVARIANTS, ShutdownResult
 from chaos.shutdown.savers import make_saver
 

@@ -12,7 +12,7 @@ from langgraph.types import RetryPolicy, TimeoutPolicy
 from chaos import Chaos, faults
 from chaos.audit import audit
 from chaos.audit.probe import record_http
-from tests.audit.helpers import URL, S, codes, one_node, upstream
+from tests.audit.helpers import URL, S, one_node, upstream
 from tests.graphs import RETRY, transient
 
 T = TimeoutPolicy(run_timeout=30)

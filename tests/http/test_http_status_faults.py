@@ -381,3 +381,42 @@ class TestVocabulary:
             "url": "/v1/", "method": "POST", "requests": [1],
         }
         assert fault.describe() == "http 429 Retry-After=2s [POST /v1/ request 1]"
+
+
+class TestJournalAndReport:
+    def test_the_same_seed_gives_the_same_requests_and_faults(self) -> None:
+        def journal(seed: int) -> list[dict[str, Any]]:
+            h = Chaos(seed=seed, test_id="tests/http::same-seed")
+            h.http.get(API).respond(200, json=[])
+            h.inject(http_faults.status(503), node="fetch", probability=0.5)
+            h.inject(http_faults.connect_error(), node="fetch", probability=0.3)
+            result = h.run(builder(), {}, raise_on_violation=False)
+            h.close()
+            return [r.to_json() for r in result.journal.http]
+
+        assert journal(3) == journal(3)
+
+    def test_langgraphs_own_sync_thread_pool_attributes_requests_to_attempts(self, chaos: Chaos) -> None:
+        chaos.inject(http_faults.status(503), node="fetch", attempts=[1])
+        result = chaos.run(builder(sync_fetch), {}, invoke="sync")
+        assert [(h.node, h.attempt, h.status) for h in result.journal.http] == [("fetch", 1, 503), ("fetch", 2, 200)]
+
+    def test_a_trial_with_http_faults_writes_a_report_that_fits_the_schema(self, chaos: Chaos) -> None:
+        import jsonschema
+
+        from chaos.report import build_report, load_schema
+
+        chaos.inject(http_faults.status(503, url="https://api.example.com/*"), node="fetch", attempts=[1])
+        result = chaos.run(builder(), {})
+        report = build_report(1234, [result.to_json()])
+        jsonschema.validate(report, load_schema())
+        assert report["summary"]["faults_injected"] == {"http.status": 1}
+        assert [h["status"] for h in report["trials"][0]["http"]] == [503, 200]
+
+    def test_a_retry_budget_per_logical_call(self, chaos: Chaos) -> None:
+        chaos.http.max_requests_per_call = 2
+        chaos.inject(http_faults.status(503), node="fetch", attempts=[1, 2])
+        result = chaos.run(builder(), {}, raise_on_violation=False)
+        [violation] = result.violated("http_retry_budget")
+        assert violation.message.startswith("fetch#1 sent 3 requests, over the budget of 2 per logical call")
+        assert [e.kind for e in result.journal.events] == ["http_retry_budget"]

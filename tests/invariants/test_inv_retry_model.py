@@ -74,7 +74,7 @@ policies = st.builds(
 )
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(
     pols=st.lists(policies, min_size=0, max_size=3).map(lambda ps: ps[0] if len(ps) == 1 else ps),
     script=st.lists(st.sampled_from(sorted(ERRORS)), min_size=0, max_size=6),

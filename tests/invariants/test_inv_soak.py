@@ -10,5 +10,5 @@ from tests.invariants.soak_support import soak
 
 
 def test_the_support_example_has_zero_violations_over_seeded_trials():
-    counts, failing = soak(64)
+    counts, failing = soak(36)
     assert counts == {}, "\n".join(r.describe_failure() for r in failing[:3])

@@ -48,7 +48,7 @@ def test_a_killed_node_that_is_not_idempotent_duplicates_its_side_effects():
 
 
 def test_a_kill_before_the_body_started_is_no_duplicate():
-    result = run_kill_trial(TARGET, INPUT, node="slow", fault=kill(grace=0.0, at="start"), on_sigterm="default",
+    result = run_kill_trial(TARGET, INPUT, node="slow", fault=kill(grace=5.0, at="start"), on_sigterm="default",
                             test_id="kill-start")
     assert result.verdict == "pass", result.describe_failure()
     assert [e.detail for e in result.journal.events if e.kind == "kill"][0].startswith("SIGTERM; the process exited")

@@ -75,7 +75,7 @@ def run_kill_trial(
         target: ``MODULE:ATTR`` of a builder or compiled graph, importable by a child process
             (the parent's ``sys.path`` is passed on).
         node: the top-level node (a plain function) whose first attempt the kill lands in.
-        fault: `chaos.shutdown.kill` (grace period, ``at="end"`` or ``"start"``).
+        fault: `chaos.shutdown.kill()` (grace period, ``at="end"`` or ``"start"``).
         saver: ``"sqlite"`` (a file in a fresh directory), ``"postgres"``
             (``$CHAOS_POSTGRES_URL``) or ``"MODULE:ATTR"``, a factory called with that
             directory that returns a checkpointer.

@@ -1,0 +1,393 @@
+"""A hypothesis state machine that interleaves runs, faults, drains, kills and time on one graph.
+
+    from chaos.stateful import ChaosMachine
+
+    class SupportMachine(ChaosMachine):
+        graph = builder
+        input = {"question": "hi"}
+
+    TestSupport = SupportMachine.TestCase
+
+Hypothesis draws sequences of rules and shrinks a failing one to the shortest sequence, printed
+as the calls that replay it. The rules:
+
+- ``invoke``: a run on a fresh thread, with the faults injected so far;
+- ``inject(fault, node, attempts)``: aim a fault at the next run (up to ``max_pending``);
+- ``advance_clock(seconds)``: the next run starts that much later on the machine's timeline,
+  so cache entries (whose TTL is measured on the wall clock) really expire;
+- ``drain(at)``: a run on a fresh thread whose `RunControl` requests a drain when node ``at``
+  starts (``None``: before the first superstep); LangGraph finishes that superstep, checkpoints
+  and raises ``GraphDrained``;
+- ``resume``: continue the last thread (drained, killed or failed) from its checkpoint with
+  ``invoke(None, {"configurable": {"thread_id": ...}}, control=RunControl())``;
+- ``kill_and_resume(node)``: an in-process stand-in for a crash: when ``node`` starts, a
+  `ProcessKilled` (a BaseException: never retried, never handled) ends the run; the thread is
+  then resumed from its checkpoint (the real out-of-process kill is `chaos.shutdown`);
+- ``clear_cache``: ``graph.clear_cache()``.
+
+After every rule the invariants hold: the bundled chaos checkers pass on the last run
+(``steady_state`` compares a completed thread with a fault-free baseline), and the state the
+checkpointer holds for the thread is the state the run last streamed. Add your own with
+``@invariant()`` methods; ``self.last`` is the last run's `TrialResult`, ``self.results`` all of them.
+
+Each run is its own simulated-time trial (`chaos.simtime.run_async`); the machine's timeline
+(``self.elapsed``) carries across runs: a run starts by advancing its clock to it. Threads live
+in the checkpointer between rules; the node cache is shared by all runs of an example (and
+cleared when an example starts), as it is in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import fnmatch
+import itertools
+import os
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from langgraph.errors import GraphDrained, GraphInterrupt
+from langgraph.runtime import RunControl
+
+from chaos.checks import run_checkers
+from chaos.context import RunContext
+from chaos.errors import ChaosAbort, ChaosUsageError
+from chaos.faults import Fault, Injection, RaiseError
+from chaos.inject import InstrumentedGraph
+from chaos.journal import AttemptRecord, Journal
+from chaos.strategies import FaultPlan, instrumented, node_faults, replay_text
+from chaos.trial import TrialResult, run_config
+
+__all__ = ["ChaosMachine", "MachineViolation", "ProcessKilled", "chaos_machine"]
+
+#: Fault kinds the machine injects by default: the ones a graph with retries can survive or
+#: report cleanly. ``hang``/``stall`` need a TimeoutPolicy on every node they can reach; add
+#: them with ``faults = node_faults()`` when yours has one.
+DEFAULT_KINDS = ("exception", "http_5xx", "http_429", "transport", "lost_result", "slow")
+
+_THREADS = itertools.count()
+#: Simulated seconds between the end of one run and the start of the next.
+RUN_GAP = 0.001
+
+
+class ProcessKilled(BaseException):
+    """The in-process stand-in for the process dying while a node runs.
+
+    A BaseException, so LangGraph neither retries it nor routes it to an error handler: the
+    run ends where it is, with what the checkpointer already holds.
+    """
+
+
+class MachineViolation(AssertionError):
+    """An invariant of the chaos machine failed; the message names it and the run."""
+
+
+class _MachineContext(RunContext):
+    """Run context that requests a drain (or records a kill) when a given node starts."""
+
+    drain_at: str | None = None
+    control: RunControl | None = None
+    drained_at: AttemptRecord | None = None
+
+    def choose(self, rec: AttemptRecord) -> Injection | None:
+        if self.control is not None and self.drain_at is not None and self.drained_at is None:
+            if fnmatch.fnmatchcase(rec.node, self.drain_at):
+                self.drained_at = rec
+                self.control.request_drain(f"chaos machine: drain while {rec.node} runs")
+                self.event("drain", rec.node, f"drain requested as {rec.task} started (superstep {rec.step})")
+        return super().choose(rec)
+
+
+def _sites(machine: ChaosMachine) -> st.SearchStrategy[str]:
+    return st.sampled_from(machine.sites)
+
+
+def _faults(machine: ChaosMachine) -> st.SearchStrategy[Fault]:
+    return machine.faults if machine.faults is not None else node_faults(DEFAULT_KINDS)
+
+
+_NODE = st.runner().flatmap(_sites)
+_FAULT = st.runner().flatmap(_faults)
+_ATTEMPTS = st.sampled_from([[1], [2], [1, 2], [3], None])
+
+
+class ChaosMachine(RuleBasedStateMachine):
+    """Interleave runs, faults, drains, kills, cache clears and time on one graph.
+
+    Configure by subclassing (class attributes) or with `chaos_machine`:
+
+    - ``graph``: a `StateGraph` builder (compiled with an in-memory SQLite checkpointer and an
+      in-memory cache) or a compiled graph with a checkpointer (resume needs one);
+    - ``input``, ``config``, ``context``: what each fresh run gets;
+    - ``faults``: the fault strategy of ``inject`` (default: `node_faults` of `DEFAULT_KINDS`);
+    - ``seed``: jitter and fault decisions; ``disable``: invariant names to turn off
+      (``faults_fired`` by default: a fault aimed at a cached node or an attempt that never
+      happens is not a bug); ``nondeterministic``: state fields ``steady_state`` ignores;
+    - ``max_pending``: faults armed for one run; ``max_advance``: the longest clock jump (s).
+
+    Hypothesis runs it with ``TestCase = MyMachine.TestCase`` (settings via
+    ``MyMachine.TestCase.settings = settings(...)``).
+    """
+
+    graph: ClassVar[Any] = None
+    input: ClassVar[Any] = None
+    config: ClassVar[dict[str, Any] | None] = None
+    context: ClassVar[Any] = None
+    faults: ClassVar[st.SearchStrategy[Fault] | None] = None
+    seed: ClassVar[int] = 0
+    disable: ClassVar[Sequence[str]] = ("faults_fired",)
+    nondeterministic: ClassVar[Sequence[str]] = ()
+    max_pending: ClassVar[int] = 2
+    max_advance: ClassVar[int] = 3600
+
+    _baselines: ClassVar[dict[tuple[int, str], Journal]] = {}
+
+    def __init__(self) -> None:
+        super().__init__()
+        if self.graph is None:
+            raise ChaosUsageError(
+                f"{type(self).__name__}: set the graph to test, e.g. `graph = builder` and "
+                "`input = {...}` on the subclass, or use chaos_machine(builder, input)"
+            )
+        self.inst: InstrumentedGraph = instrumented(self.graph)
+        if not self.inst.graph.checkpointer:
+            raise ChaosUsageError(
+                f"{type(self).__name__}: the graph has no checkpointer, so threads cannot be resumed; "
+                "pass the builder (the machine compiles it with SQLite) or compile with a checkpointer"
+            )
+        self.sites: list[str] = self.inst.sites()
+        self.test_id = f"{type(self).__module__}.{type(self).__qualname__}"
+        self.elapsed = 0.0
+        self.pending: list[Injection] = []
+        self.thread: str | None = None
+        self.status = "none"
+        self.results: list[TrialResult] = []
+        self.last: TrialResult | None = None
+        self.checkpoint: Any = None
+        #: Every attempt since the cache was last cleared, on the machine's timeline: the
+        #: ``cache_ttl`` checker reads it, because the cache outlives runs and threads.
+        self.timeline = Journal()
+        if self.inst.graph.cache is not None:
+            self.inst.graph.clear_cache()  # every example starts cold: examples must not leak
+        self.baseline = self._baseline()
+
+    # -- rules ------------------------------------------------------------------------------
+
+    @rule()
+    def invoke(self) -> None:
+        """Run the graph on a fresh thread with the faults injected so far."""
+        self._new_thread()
+        self._run(self.input)
+
+    @precondition(lambda self: len(self.pending) < self.max_pending)
+    @rule(fault=_FAULT, node=_NODE, attempts=_ATTEMPTS)
+    def inject(self, fault: Fault, node: str, attempts: list[int] | None) -> None:
+        """Aim ``fault`` at ``node`` (those attempts; None: every attempt) for the next run."""
+        self.pending.append(Injection.of(fault, node, attempts))
+
+    @rule(seconds=st.sampled_from([1, 10, 60, 300, 3600]))
+    def advance_clock(self, seconds: int) -> None:
+        """The next run starts ``seconds`` later (cache TTLs run on this timeline)."""
+        self.elapsed += min(seconds, self.max_advance)
+
+    @rule(at=st.none() | _NODE)
+    def drain(self, at: str | None) -> None:
+        """A fresh run that drains when node ``at`` starts (None: before the first superstep)."""
+        self._new_thread()
+        self._run(self.input, drain_at=at or "")
+
+    @precondition(lambda self: self.thread is not None and self.status in ("drained", "killed", "error"))
+    @rule()
+    def resume(self) -> None:
+        """Continue the last thread from its checkpoint with a fresh RunControl."""
+        self._run(None)
+
+    @rule(node=_NODE)
+    def kill_and_resume(self, node: str) -> None:
+        """Crash the process (in-process stand-in) when ``node`` starts, then resume the thread."""
+        self._new_thread()
+        self._run(self.input, kill_at=node)
+        if self.status == "killed":
+            self._check()  # the invariants hold at the crash too, not only after the resume
+            self._run(None)
+
+    @rule()
+    def clear_cache(self) -> None:
+        """Empty the node cache (``graph.clear_cache()``)."""
+        if self.inst.graph.cache is not None:
+            self.inst.graph.clear_cache()
+            self.timeline = Journal()
+
+    # -- invariants -------------------------------------------------------------------------
+
+    @invariant()
+    def chaos_invariants_hold(self) -> None:
+        """The bundled checkers (and registered ones) pass on the last run."""
+        self._check()
+
+    @invariant()
+    def checkpoint_is_what_the_run_saw(self) -> None:
+        """The thread's checkpointed state is the state the last run streamed last."""
+        last = self.last
+        if last is None or last.journal.final_state is None or self.checkpoint is None:
+            return
+        if last.journal.final_state != self.checkpoint:
+            self._fail(
+                "checkpoint_is_what_the_run_saw",
+                f"thread {self.thread}: the run last streamed {last.journal.final_state!r} but the "
+                f"checkpointer holds {self.checkpoint!r}",
+            )
+
+    # -- machinery --------------------------------------------------------------------------
+
+    def _check(self) -> None:
+        last = self.last
+        if last is not None and last.violations:
+            lines = [f"  [{v.invariant}] {v.message}" for v in last.violations]
+            self._fail(", ".join(sorted({v.invariant for v in last.violations})), "\n".join(lines))
+
+    def _fail(self, name: str, detail: str) -> None:
+        last = self.last
+        plan = FaultPlan(last.injections if last is not None else ())
+        text = replay_text(plan, self.seed)
+        note(text)
+        raise MachineViolation(
+            f"{type(self).__name__}: invariant {name} violated after the last rule "
+            f"(run {len(self.results)}, thread {self.thread}, ended {self.status}):\n{detail}\n"
+            f"Faults of that run:\n{text}"
+        )
+
+    def _new_thread(self) -> None:
+        self.thread = f"machine-{os.getpid()}-{next(_THREADS)}"
+
+    def _baseline(self) -> Journal:
+        key = (id(self.inst), repr((self.input, self.config, self.context, self.seed)))
+        if key not in self._baselines:
+            saved = self.thread, self.elapsed
+            self.thread = f"machine-baseline-{os.getpid()}-{next(_THREADS)}"
+            self._baselines[key] = self._execute(self.input, [], drain_at=None, kill_at=None).journal
+            self.thread, self.elapsed = saved
+            if self.inst.graph.cache is not None:
+                self.inst.graph.clear_cache()
+        return self._baselines[key]
+
+    def _run(self, input: Any, *, drain_at: str | None = None, kill_at: str | None = None) -> None:
+        faults, self.pending = self.pending, []
+        result = self._execute(input, faults, drain_at=drain_at, kill_at=kill_at)
+        result.baseline = self.baseline
+        # cache_ttl runs on the timeline of every run since the cache was cleared (the cache
+        # is shared by threads): a hit served from an earlier run's entry is correct.
+        result.violations = run_checkers(result, [*self.disable, "cache_ttl"])
+        self._extend_timeline(result.journal, len(self.results))
+        if "cache_ttl" not in self.disable:
+            from chaos.invariants.cache_ttl import check_cache_ttl
+
+            result.violations += list(check_cache_ttl(dataclasses.replace(result, journal=self.timeline)))
+        self.results.append(result)
+        self.last = result
+        self.status = result.journal.outcome
+        assert self.thread is not None
+        self.checkpoint = self.inst.graph.get_state({"configurable": {"thread_id": self.thread}}).values
+
+    def _extend_timeline(self, journal: Journal, k: int) -> None:
+        start = self.elapsed - RUN_GAP - journal.duration
+        for rec in journal.attempts:
+            self.timeline.attempts.append(dataclasses.replace(
+                rec, task=f"run{k}:{rec.task}", start=rec.start + start,
+                end=None if rec.end is None else rec.end + start,
+                # Supersteps of later runs come later: a body run there with a key an earlier
+                # run cached should have been a hit (the cache is not scoped by thread).
+                step=None if rec.step is None else rec.step + 10_000 * k,
+            ))
+
+    def _execute(
+        self, input: Any, faults: list[Injection], *, drain_at: str | None, kill_at: str | None
+    ) -> TrialResult:
+        from chaos.simtime import SimulatedDeadlock, current_clock, run_async
+
+        assert self.thread is not None
+        if kill_at is not None:
+            faults = [Injection.of(RaiseError(ProcessKilled), kill_at, times=1), *faults]
+        graph = self.inst.graph
+        ctx = _MachineContext(self.seed, self.test_id, tuple(faults))
+        control = RunControl()
+        if drain_at is not None:
+            ctx.control = control
+            if drain_at == "":
+                control.request_drain("chaos machine: drain before the first superstep")
+                ctx.event("drain", None, "drain requested before the run started")
+            else:
+                ctx.drain_at = drain_at
+        cfg = run_config(self.config, self.thread)
+        kwargs: dict[str, Any] = {"stream_mode": ["updates", "values"], "control": control}
+        if self.context is not None:
+            kwargs["context"] = self.context
+        journal = ctx.journal
+        offset = self.elapsed
+
+        async def amain() -> None:
+            clock = current_clock()
+            assert clock is not None
+            clock.advance(offset)  # this run starts where the machine's timeline is
+            origin = clock.now()
+            ctx.now = lambda: round(clock.now() - origin, 9)
+            self.inst.active.context = ctx
+            try:
+                async for mode, chunk in graph.astream(input, cfg, **kwargs):
+                    if mode == "values":
+                        journal.final_state = chunk
+                    elif mode == "updates" and isinstance(chunk, dict) and (chunk.get("__metadata__") or {}).get("cached"):
+                        for node in chunk:
+                            if node != "__metadata__":
+                                now = ctx.now()
+                                journal.attempts.append(AttemptRecord(
+                                    node=node, task=f"{node}#cached", attempt=0, step=None,
+                                    start=now, end=now, outcome="cached"))
+            finally:
+                journal.duration = ctx.now()
+                self.inst.active.context = None
+
+        outcome, error = "ok", None
+        try:
+            run_async(amain, mode="simulated", seed=self.seed)
+        except GraphDrained as exc:
+            outcome, error = "drained", exc
+        except ProcessKilled as exc:
+            outcome, error = "killed", exc
+        except ChaosAbort as exc:
+            outcome, error = "aborted", exc
+        except SimulatedDeadlock as exc:
+            outcome, error = "deadlock", exc
+        except GraphInterrupt as exc:
+            outcome, error = "interrupted", exc
+        except (Exception, asyncio.CancelledError) as exc:
+            outcome, error = "error", exc
+        journal.outcome = outcome
+        if error is not None:
+            journal.error, journal.error_message = type(error).__name__, str(error)
+        for rec in journal.attempts:
+            if rec.outcome == "unknown" and outcome in ("aborted", "deadlock", "killed"):
+                rec.outcome = "aborted" if rec.fault else "cancelled"
+        # The next run starts a millisecond later: runs are never simultaneous, and on the
+        # timeline an entry cached by one run must precede a hit in the next.
+        self.elapsed = offset + journal.duration + RUN_GAP
+        return TrialResult(
+            id=f"{self.test_id}#{len(self.results)}", target=type(self).__name__, seed=self.seed,
+            injections=faults, journal=journal, baseline=None, never_fired=ctx.never_fired(),
+            nondeterministic=self.nondeterministic, clock="simulated", instrumented=self.inst,
+            chaos_config=cfg,
+        )
+
+
+def chaos_machine(graph: Any, input: Any, *, name: str = "GraphMachine", **options: Any) -> type[ChaosMachine]:
+    """A `ChaosMachine` subclass for ``graph`` and ``input``; ``options`` set the other class
+    attributes (``faults=``, ``seed=``, ``disable=``, ...). ``chaos_machine(g, x).TestCase``
+    is a ready test case."""
+    unknown = set(options) - {"config", "context", "faults", "seed", "disable", "nondeterministic",
+                              "max_pending", "max_advance"}
+    if unknown:
+        raise ChaosUsageError(f"chaos_machine(): unknown option(s) {sorted(unknown)}")
+    return type(name, (ChaosMachine,), {"graph": graph, "input": input, **options})

@@ -1,0 +1,68 @@
+"""Under pytest-xdist every worker makes the controller's decisions: ``-n 2`` replays ``-n 0``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chaos.suite import SUITE_KINDS
+from tests.plugin.helpers import SUPPORT_ARGS, load_report
+
+FIXTURE_TESTS = """
+import pytest
+from chaos import faults
+from retrying import builder
+
+
+@pytest.mark.chaos(faults.http_429(), node="*", probability=0.5)
+def test_some_429s(chaos):
+    chaos.run(builder, {"query": "q"}, raise_on_violation=False)
+
+
+@pytest.mark.chaos(faults.slow(2), node="summarize")
+def test_slow_summary(chaos):
+    chaos.run(builder, {"query": "q"})
+"""
+
+
+def decisions(report: dict[str, Any]) -> dict[str, Any]:
+    """What must not depend on the worker: per trial, faults, what fired, journal, verdict."""
+    return {
+        t["id"]: (t["faults"], t["fired"], t["journal"], t["verdict"], t["violations"]) for t in report["trials"]
+    }
+
+
+def test_two_workers_make_the_same_faults_and_journals_as_one_process(
+    pytester: pytest.Pytester, broken: str, retrying: None
+) -> None:
+    pytester.makepyfile(test_fixture=FIXTURE_TESTS)
+    args = (*SUPPORT_ARGS, broken, "--chaos-seed=2024")
+    serial, parallel = pytester.path / "serial.json", pytester.path / "parallel.json"
+    outcomes = {"passed": 2 * len(SUITE_KINDS) - 2 + 2, "failed": 1, "skipped": 1}
+
+    pytester.runpytest(*args, "-n", "0", f"--chaos-report={serial}").assert_outcomes(**outcomes)
+    xml = pytester.path / "junit.xml"
+    result = pytester.runpytest_subprocess(*args, "-n", "2", f"--chaos-report={parallel}", f"--junitxml={xml}")
+    result.assert_outcomes(**outcomes)
+    result.stdout.fnmatch_lines(["chaos: seed=2024 *", "created: 2/2 workers"])
+    # The JUnit properties travel from the workers too.
+    assert '<property name="chaos_faults_fired" value="slow 2s -&gt; summarize" />' in xml.read_text()
+
+    first, second = load_report(serial), load_report(parallel)
+    assert second["summary"] == first["summary"]
+    assert decisions(second) == decisions(first)
+    # Faults really were spread over the trials (the comparison is not of empty journals).
+    assert sum(len(t["fired"]) for t in first["trials"]) >= len(SUITE_KINDS)
+
+
+def test_workers_get_the_seed_the_controller_picked(pytester: pytest.Pytester, broken: str) -> None:
+    # No --chaos-seed: each worker would otherwise pick its own.
+    path = pytester.path / "chaos.json"
+    result = pytester.runpytest_subprocess("--chaos", broken, "-n", "2", f"--chaos-report={path}", "-k", "not hang")
+    (header,) = [line for line in result.outlines if line.startswith("chaos: seed=")]
+    seed = int(header.split()[1].removeprefix("seed="))
+    report = load_report(path)
+    assert {t["seed"] for t in report["trials"]} == {report["seed"]} == {seed}
+    assert len(report["trials"]) == len(SUITE_KINDS) - 2  # hang deselected, stall skipped
+

@@ -1,0 +1,58 @@
+"""RedisCache on a real redis-server, under simulated time.
+
+Redis expires keys on the server's own clock (``SETEX``), which simulated time cannot move, so
+the TTL is checked in real time with a 1 s TTL and a bounded real wait (the trial clock does
+not move meanwhile). Every Redis command runs with the trial clock held.
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+import uuid
+from typing import Annotated, Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import CachePolicy
+
+from chaos.savers import redis_cache
+from chaos.simtime import run_async
+
+RUNS: list[str] = []
+
+
+class S(TypedDict, total=False):
+    q: str
+    log: Annotated[list[str], operator.add]
+
+
+async def lookup(state: S) -> dict[str, Any]:
+    RUNS.append("lookup")
+    return {"log": ["looked up"]}
+
+
+def test_redis_cache_ttl_is_checked_in_real_time(redis_url: str):
+    cache = redis_cache(redis_url, prefix=f"langgraph-chaos-test:{uuid.uuid4().hex}:")
+    g = StateGraph(S)
+    g.add_node("lookup", lookup, cache_policy=CachePolicy(ttl=1))
+    g.add_edge(START, "lookup")
+    g.add_edge("lookup", END)
+    graph = g.compile(cache=cache)
+    RUNS.clear()
+
+    def run() -> list[Any]:
+        async def main() -> list[Any]:
+            return [chunk async for chunk in graph.astream({"q": "x"}, stream_mode="updates")]
+
+        return run_async(main, mode="simulated")
+
+    try:
+        first, second = run(), run()
+        time.sleep(1.2)  # RedisCache TTL checked in real time: the server's clock must pass 1 s
+        third = run()
+    finally:
+        cache.clear()
+        cache.redis.close()
+    assert RUNS == ["lookup", "lookup"]  # run 2 was served by Redis, run 3 missed after the TTL
+    assert second[0].get("__metadata__") == {"cached": True}
+    assert "__metadata__" not in first[0] and "__metadata__" not in third[0]
