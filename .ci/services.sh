@@ -77,10 +77,9 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   set -euo pipefail
   _chaos_services
 else
-  # Sourced: run with errexit for this function only, and keep the caller's shell options.
-  _chaos_services_opts=$(set +o)
-  set -euo pipefail
-  _chaos_services >/dev/null
-  eval "$_chaos_services_opts"
-  unset _chaos_services_opts
+  # Sourced: do the work in a child bash (with errexit, leaving the caller's shell options as
+  # they are), then take its exports; a failure makes `source` fail.
+  _chaos_exports=$(bash "${BASH_SOURCE[0]}") || return 1
+  eval "$_chaos_exports"
+  unset _chaos_exports
 fi

@@ -24,7 +24,6 @@ nothing else in ``chaos`` imports it, so the rest of the package never pays for 
 
 from __future__ import annotations
 
-import copy
 import itertools
 import os
 import weakref
@@ -703,7 +702,7 @@ def _short(value: Any) -> str:
     if type(value).__name__ == "RemoveMessage":
         return f"Remove({value.id})"
     if hasattr(value, "content") and hasattr(value, "id"):
-        return f"{type(value).__name__[:-7] or 'Msg'}({value.id}:{value.content})"
+        return f"{type(value).__name__[:-7] or 'Msg'}({value.id})"
     return repr(value)
 
 
@@ -715,13 +714,14 @@ def check_batching(
     Returns None when they agree, or when the step-by-step application itself raises (the
     reducer rejects those writes, so they are not a valid example).
     """
+    # The start state is built twice rather than deep-copied: a reducer may update its state
+    # in place, and deep copies of messages cost more than the reducer itself.
     try:
-        s = reducer(empty(), copy.deepcopy(start))
-        stepwise = reducer(reducer(copy.deepcopy(s), copy.deepcopy(xs)), copy.deepcopy(ys))
+        stepwise = reducer(reducer(reducer(empty(), list(start)), list(xs)), list(ys))
     except Exception:
         return None
     try:
-        batched = reducer(copy.deepcopy(s), copy.deepcopy(xs) + copy.deepcopy(ys))
+        batched = reducer(reducer(empty(), list(start)), list(xs) + list(ys))
     except Exception as exc:
         batched = f"raised {type(exc).__name__}: {exc}"
     if batched != stepwise:
@@ -738,8 +738,8 @@ def batching_counterexample(
     writes: st.SearchStrategy[Any],
     *,
     empty: Callable[[], Any] = list,
-    max_batch: int = 4,
-    max_examples: int = 2000,
+    max_batch: int = 3,
+    max_examples: int = 1000,
 ) -> BatchingCounterexample | None:
     """Search for writes that break ``r(r(s, xs), ys) == r(s, xs + ys)``; the shrunk one or None.
 
@@ -849,16 +849,19 @@ def reducer_property(
     @given(start=batch, xs=batch, ys=batch)
     def test_reducer_is_batching_invariant(start: list[Any], xs: list[Any], ys: list[Any]) -> None:
         ce = check_batching(reducer, start, xs, ys, empty=empty)
-        assert ce is None, str(ce)
-        if saver and check_batching(reducer, [], start, xs, empty=empty) is None:
+        problem = None if ce is None else str(ce)
+        if problem is None and saver and check_batching(reducer, [], start, xs, empty=empty) is None:
             try:
                 live, rebuilt = check_reconstruction(reducer, [start, xs, ys])
             except Exception:
-                return  # the reducer rejects these writes in a live run too
-            assert live == rebuilt, (
-                f"the checkpointer rebuilds {_short(rebuilt)} but the run held {_short(live)} after "
-                f"batches {_short(start)}, {_short(xs)}, {_short(ys)} (one superstep each)"
-            )
+                live = rebuilt = None  # the reducer rejects these writes in a live run too
+            if live != rebuilt:
+                problem = (
+                    f"the checkpointer rebuilds {_short(rebuilt)} but the run held {_short(live)} "
+                    f"after batches {_short(start)}, {_short(xs)}, {_short(ys)} (one superstep each)"
+                )
+        # One assertion, so hypothesis shrinks both kinds of failure as one.
+        assert problem is None, problem
 
     test_reducer_is_batching_invariant.__name__ = f"test_{getattr(reducer, '__name__', 'reducer')}_is_batching_invariant"
     return test_reducer_is_batching_invariant
@@ -866,14 +869,15 @@ def reducer_property(
 
 def message_updates(ids: str = "ab", *, removals: bool = True) -> st.SearchStrategy[Any]:
     """Message writes for ``add_messages``-style reducers: an ``AIMessage`` with an id from
-    ``ids`` (and a short content) or, with ``removals``, a ``RemoveMessage`` of such an id.
+    ``ids`` (its content is its id: only ids matter to merging) or, with ``removals``, a
+    ``RemoveMessage`` of such an id.
 
-    Shrinks toward a message with the first id and content ``"0"``.
+    Shrinks toward a message with the first id.
     """
     from langchain_core.messages import AIMessage, RemoveMessage
 
     ident = st.sampled_from(list(ids))
-    msg = st.builds(lambda i, c: AIMessage(content=str(c), id=i), ident, st.integers(0, 2))
+    msg = ident.map(lambda i: AIMessage(content=i, id=i))
     if not removals:
         return msg
     return st.one_of(msg, ident.map(lambda i: RemoveMessage(id=i)))

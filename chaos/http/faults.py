@@ -248,8 +248,9 @@ class TransportFailure(HttpFault):
 
 @dataclass(frozen=True, kw_only=True)
 class SlowResponse(HttpFault):
-    """The upstream handles the request but answers late: ``seconds`` before the headers and
-    ``per_chunk`` between body chunks. A wait past the client's read timeout is a ReadTimeout."""
+    """The upstream handles the request but answers late: ``seconds`` before the headers, and
+    body chunk i ``i * per_chunk`` seconds after the first (the socket buffers what arrives
+    while the client is busy). A wait past the client's read timeout is a ReadTimeout."""
 
     kind: ClassVar[str] = "http.slow"
     seconds: float = field(default=1.0, kw_only=False)

@@ -196,6 +196,8 @@ class HttpRun:
             self.ctx.journal.http.append(rec)
             if att is not None:
                 decision = self._decide(att.node, att.task, att.attempt, request, now)
+            if decision.injection is not None and decision.window_left is None:
+                self.ctx.mark_fired(decision.injection)  # under our lock: `times` stays exact
         inj = decision.injection
         if inj is not None:
             fault: HttpFault = inj.fault  # type: ignore[assignment]
@@ -203,7 +205,6 @@ class HttpRun:
                 rec.fault = f"http 429 rate limit window ({decision.window_left:g}s left)"
             else:
                 rec.fault = fault.describe()
-                self.ctx.mark_fired(inj)
             if att is not None and att.fault is None:
                 att.fault, att.fault_kind = rec.fault, fault.kind
         return Exchange(flavor, request, rec), decision

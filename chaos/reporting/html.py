@@ -610,10 +610,12 @@ def _trial_html(i: int, t: Mapping[str, Any]) -> str:
         fault = f.get("fault") or {}
         params = ", ".join(f"{k}={fault[k]}" for k in sorted(fault) if k != "kind") if isinstance(fault, Mapping) else ""
         attempts = f.get("attempts")
-        where = f"node {f.get('node', '*')}, attempts {attempts if attempts else 'any'}, p={f.get('probability', 1)}"
-        if f.get("times") is not None:
-            where += f", at most {f['times']}×"
-        meta.append(("fault", f"{_fault_label(f)}{f' ({params})' if params else ''}; {where}"))
+        where = f"p={f.get('probability', 1)}" + (f", at most {f['times']}×" if f.get("times") is not None else "")
+        if f.get("label"):  # the harness's own label already names kind, node and attempts
+            meta.append(("fault", f"{f['label']}; {where}"))
+        else:
+            where = f"node {f.get('node', '*')}, attempts {attempts if attempts else 'any'}, {where}"
+            meta.append(("fault", f"{_fault_label(f)}{f' ({params})' if params else ''}; {where}"))
     meta.append(("fired", ", ".join(str(x) for x in fired) if fired else "none"))
     # The timeline comes before the details: it is what a reader opens a trial for.
     out.append('<div class="timeline"><p class="empty">The timeline is drawn when the trial is opened (needs JavaScript).</p></div>')

@@ -1,0 +1,138 @@
+"""The README stays true: its options table and its quickstart examples are checked by running them."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+#: The graph the quickstart examples import as ``myapp.graph:builder``: ``fetch`` retries a 429
+#: (LangGraph's default retry_on does not), ``search`` is async with a 30 s run timeout.
+MYAPP_GRAPH = """
+from typing import TypedDict
+
+import httpx
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import RetryPolicy, TimeoutPolicy
+
+
+class State(TypedDict, total=False):
+    question: str
+    query: str
+    data: str
+    hits: list[str]
+
+
+def rate_limited(exc: BaseException) -> bool:
+    return isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code == 429
+
+
+async def fetch(state: State) -> dict:
+    return {"data": "data for " + state.get("query", state.get("question", ""))}
+
+
+async def search(state: State) -> dict:
+    return {"hits": [state["data"]]}
+
+
+builder = StateGraph(State)
+builder.add_node("fetch", fetch, retry_policy=RetryPolicy(retry_on=rate_limited), timeout=TimeoutPolicy(run_timeout=30))
+builder.add_node("search", search, timeout=TimeoutPolicy(run_timeout=30))
+builder.add_edge(START, "fetch")
+builder.add_edge("fetch", "search")
+builder.add_edge("search", END)
+"""
+
+
+def readme_section(heading: str) -> str:
+    """The README text from ``heading`` up to the next heading of any level."""
+    text = README.read_text()
+    start = text.index(f"\n{heading}\n")
+    end = re.compile(r"^#", re.M).search(text, start + len(heading) + 2)
+    return text[start : end.start() if end else len(text)]
+
+
+def code_block(section: str, lang: str) -> str:
+    match = re.search(rf"^```{lang}\n(.*?)^```$", section, re.M | re.S)
+    assert match, f"no ```{lang} block in:\n{section}"
+    return match.group(1)
+
+
+def options_table() -> list[list[str]]:
+    """The rows of the table between the options-table markers, cells unescaped."""
+    text = README.read_text()
+    table = text[text.index("<!-- options-table -->") : text.index("<!-- /options-table -->")]
+    rows = [line for line in table.splitlines() if line.startswith("|")][2:]  # header, separator
+    return [[cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows]
+
+
+@pytest.fixture
+def myapp(pytester: pytest.Pytester) -> None:
+    pytester.mkpydir("myapp")
+    (pytester.path / "myapp" / "graph.py").write_text(MYAPP_GRAPH)
+    pytester.syspathinsert()
+
+
+def test_the_options_table_lists_exactly_the_plugins_options_and_ini_settings(pytester: pytest.Pytester) -> None:
+    help_text = pytester.runpytest("--help").stdout.str()
+    group = help_text[help_text.index("langgraph-chaos:") :]
+    group = group[: group.index("\n\n")]
+    options = set(re.findall(r"^  (--chaos[\w-]*)", group, re.M))
+    ini_section = help_text[help_text.index("\n[pytest] ") :]
+    ini = set(re.findall(r"^  (chaos_\w+) ", ini_section, re.M))
+    assert "--chaos-seed" in options and "chaos_trials" in ini  # the parsing found the sections
+
+    rows = options_table()
+    assert all(len(row) == 4 for row in rows), rows
+    table_options = [m.group(1) for row in rows if (m := re.fullmatch(r"`(--chaos[\w-]*)(=[^`]*)?`", row[0]))]
+    table_ini = [m.group(1) for row in rows if (m := re.fullmatch(r"`(chaos_\w+)`", row[1]))]
+    assert [row for row in rows if not (row[0] or row[1])] == []
+    assert sorted(table_options) == sorted(options)
+    assert sorted(table_ini) == sorted(ini)
+
+
+def test_the_options_table_shows_each_options_metavar(pytester: pytest.Pytester) -> None:
+    help_text = pytester.runpytest("--help").stdout.str()
+    for row in options_table():
+        if m := re.fullmatch(r"`(--chaos[\w-]*)=([^`]*)`", row[0]):
+            option, metavar = m.groups()
+            # --chaos-clock has choices, which --help prints as {simulated,real}.
+            shown = "{" + metavar.replace("|", ",") + "}" if option == "--chaos-clock" else metavar
+            assert f"{option}={shown}" in help_text, row
+
+
+def test_the_quickstart_test_by_hand_passes_verbatim(pytester: pytest.Pytester, myapp: None) -> None:
+    pytester.makepyfile(test_quickstart=code_block(readme_section("### A chaos test by hand"), "python"))
+    result = pytester.runpytest("--chaos", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*::test_fetch_recovers_from_a_rate_limit PASSED*",
+            "*::test_a_hung_search_times_out PASSED*",
+        ]
+    )
+
+
+def test_the_quickstart_test_by_hand_is_skipped_without_chaos(pytester: pytest.Pytester, myapp: None) -> None:
+    pytester.makepyfile(test_quickstart=code_block(readme_section("### A chaos test by hand"), "python"))
+    result = pytester.runpytest("-rs")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["*pass --chaos to run them*"])
+
+
+def test_the_quickstart_command_runs_the_suite_with_the_item_ids_it_shows(
+    pytester: pytest.Pytester, myapp: None
+) -> None:
+    section = readme_section("### Chaos on your graph, without writing a test")
+    (command,) = code_block(section, "bash").strip().splitlines()
+    program, *args = shlex.split(command)
+    assert program == "pytest"
+    # The item id the text shows is a real one.
+    (item_id,) = re.findall(r"`(chaos:[^`]+)`", section)
+    result = pytester.runpytest(*args, "-v")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines([f"{item_id.replace('[', '[[]')} PASSED*"])
