@@ -45,6 +45,8 @@ class RunContext:
     _task_labels: dict[tuple[str, str], str] = field(default_factory=dict)
     _task_counts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The current invocation (0 for the first; each ``repeat`` adds one, on its own thread).
+    invocation: int = 0
 
     def begin(self, site: str, task_id: str | None, attempt: int, step: int | None) -> AttemptRecord:
         """Record the start of an attempt and return its (still open) record."""
@@ -56,7 +58,8 @@ class RunContext:
                 label = f"{site}#{self._task_counts[site]}"
                 self._task_labels[key] = label
             rec = AttemptRecord(
-                node=site, task=label, attempt=attempt, step=step, start=self.now(), task_id=task_id
+                node=site, task=label, attempt=attempt, step=step, start=self.now(), task_id=task_id,
+                invocation=self.invocation,
             )
             self.journal.attempts.append(rec)
             return rec

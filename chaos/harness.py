@@ -112,6 +112,7 @@ class Chaos:
         disable: Sequence[str] = (),
         enable: Sequence[str] = (),
         raise_on_violation: bool = True,
+        repeat: Sequence[float] = (),
     ) -> TrialResult:
         """Run one trial of ``graph`` on ``input`` with the declared faults.
 
@@ -126,6 +127,9 @@ class Chaos:
             disable: invariant names to turn off for this run.
             enable: opt-in invariant names to turn on for this run (``retry_after``).
             raise_on_violation: raise `ChaosViolation` when the verdict is ``fail``.
+            repeat: invoke the same input again after each of these waits (simulated seconds),
+                each on a fresh thread, within the same trial: how cache hits and TTL expiry
+                are exercised (``repeat=[299, 2]``: a hit at 299 s, a miss at 301 s).
         """
         inst = self.instrument(graph)
         if any(inj.fault.level == "http" for inj in self.injections):
@@ -150,6 +154,7 @@ class Chaos:
             run_number=n,
             repro=self.repro,
             around=list(self.around),
+            repeats=list(repeat),
         )
         self.results.append(result)
         if raise_on_violation and not result.ok:

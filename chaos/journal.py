@@ -37,6 +37,8 @@ class AttemptRecord:
     fault: str | None = None
     fault_kind: str | None = None
     task_id: str | None = None
+    #: Which invocation of the run this attempt belongs to (0: the first; see ``repeat``).
+    invocation: int = 0
     #: The exception the attempt raised, kept in memory only (never in reports): checkers
     #: evaluate ``retry_on`` predicates and read ``Retry-After`` headers from it.
     exc: BaseException | None = field(default=None, repr=False, compare=False)
@@ -101,6 +103,8 @@ class Journal:
     error: str | None = None
     error_message: str | None = None
     final_state: Any = None
+    #: Final states of the repeated invocations (``repeat``), in order; ``final_state`` is the first's.
+    repeat_states: list[Any] = field(default_factory=list)
     duration: float = 0.0
 
     def by_node(self, node: str) -> list[AttemptRecord]:

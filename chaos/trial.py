@@ -8,6 +8,7 @@ each run so the chaos run cannot be served the baseline's results.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
@@ -134,6 +135,7 @@ def run_trial(
     run_number: int = 0,
     repro: str | None = None,
     around: Sequence[RunHook] = (),
+    repeats: Sequence[float] = (),
 ) -> TrialResult:
     """Run the baseline and the chaos run of one trial and check the invariants."""
     inst.check_injections(list(injections))
@@ -144,12 +146,12 @@ def run_trial(
         base_ctx = RunContext(seed, test_id, ())
         base_journal = run_once(
             inst, input, base_ctx, clock=clock, invoke=invoke, config=config, context=context,
-            thread_id=base_tid, seed=seed, around=around,
+            thread_id=base_tid, seed=seed, around=around, repeats=repeats,
         )
     ctx = RunContext(seed, test_id, tuple(injections))
     journal = run_once(
         inst, input, ctx, clock=clock, invoke=invoke, config=config, context=context,
-        thread_id=chaos_tid, seed=seed, around=around,
+        thread_id=chaos_tid, seed=seed, around=around, repeats=repeats,
     )
     result = TrialResult(
         id=trial_id or test_id,
@@ -178,6 +180,13 @@ def run_config(config: dict[str, Any] | None, thread_id: str) -> dict[str, Any]:
     return cfg
 
 
+def repeat_config(cfg: dict[str, Any], n: int) -> dict[str, Any]:
+    """The config of the n-th repeated invocation: the same, on its own thread."""
+    conf = dict(cfg["configurable"])
+    conf["thread_id"] = f"{conf['thread_id']}-r{n}"
+    return {**cfg, "configurable": conf}
+
+
 def run_once(
     inst: InstrumentedGraph,
     input: Any,
@@ -190,6 +199,7 @@ def run_once(
     thread_id: str,
     seed: int,
     around: Sequence[RunHook] = (),
+    repeats: Sequence[float] = (),
 ) -> Journal:
     """Execute the instrumented graph once, recording into ``ctx.journal``."""
     from chaos.simtime import SimulatedDeadlock, run_async, run_sync
@@ -203,14 +213,19 @@ def run_once(
 
     def record(mode: str, chunk: Any) -> None:
         if mode == "values":
-            journal.final_state = chunk
+            if ctx.invocation == 0:
+                journal.final_state = chunk
+            else:
+                del journal.repeat_states[ctx.invocation - 1 :]
+                journal.repeat_states.append(chunk)
         elif mode == "updates" and isinstance(chunk, dict):
             meta = chunk.get("__metadata__") or {}
             if meta.get("cached"):
                 for node in chunk:
                     if node != "__metadata__":
                         rec = AttemptRecord(node=node, task=f"{node}#cached", attempt=0,
-                                            step=None, start=ctx.now(), end=ctx.now(), outcome="cached")
+                                            step=None, start=ctx.now(), end=ctx.now(), outcome="cached",
+                                            invocation=ctx.invocation)
                         journal.attempts.append(rec)
 
     def stuck() -> str:
@@ -232,6 +247,15 @@ def run_once(
                     await graph.aclear_cache()
                 async for mode, chunk in graph.astream(input, cfg, **kwargs):
                     record(mode, chunk)
+                for n, wait in enumerate(repeats, 1):
+                    # The same input again after `wait` simulated seconds, on a fresh thread
+                    # (the node cache is not scoped by thread: this is how hits and TTL
+                    # expiry happen within one trial).
+                    await asyncio.sleep(wait)
+                    ctx.invocation = n
+                    ctx.event("repeat", None, f"invocation {n + 1} after {wait:g}s")
+                    async for mode, chunk in graph.astream(input, repeat_config(cfg, n), **kwargs):
+                        record(mode, chunk)
         finally:
             inst.active.context = None
 
@@ -246,6 +270,12 @@ def run_once(
                     graph.clear_cache()
                 for mode, chunk in graph.stream(input, cfg, **kwargs):
                     record(mode, chunk)
+                for n, wait in enumerate(repeats, 1):
+                    time.sleep(wait)  # simulated: advances the trial clock
+                    ctx.invocation = n
+                    ctx.event("repeat", None, f"invocation {n + 1} after {wait:g}s")
+                    for mode, chunk in graph.stream(input, repeat_config(cfg, n), **kwargs):
+                        record(mode, chunk)
         finally:
             inst.active.context = None
 

@@ -122,7 +122,7 @@ class HttpFault(Fault):
         return out
 
 
-def _retry_after_header(
+def retry_after_header(
     seconds: float | datetime, fmt: RetryAfterFormat, now_wall: datetime | None = None
 ) -> str:
     """A ``Retry-After`` value: whole seconds (rounded up) or an HTTP date.
@@ -175,12 +175,12 @@ class Status(HttpFault):
     def headers(self) -> dict[str, str]:
         if self.retry_after is None:
             return {}
-        return {"Retry-After": _retry_after_header(self.retry_after, self.retry_after_as)}
+        return {"Retry-After": retry_after_header(self.retry_after, self.retry_after_as)}
 
     def what(self) -> str:
         ra = ""
         if isinstance(self.retry_after, datetime):
-            ra = f" Retry-After={_retry_after_header(self.retry_after, 'date')}"
+            ra = f" Retry-After={retry_after_header(self.retry_after, 'date')}"
         elif self.retry_after is not None:
             ra = f" Retry-After={self.retry_after:g}s" + (" (date)" if self.retry_after_as == "date" else "")
         return f"http {self.status}{ra}"
@@ -461,6 +461,7 @@ __all__ = [
     "rate_limited",
     "read_timeout",
     "remote_protocol_error",
+    "retry_after_header",
     "slow",
     "stalled_stream",
     "status",

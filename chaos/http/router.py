@@ -42,7 +42,7 @@ from chaos.http.faults import (
     StalledStream,
     Status,
     TransportFailure,
-    _retry_after_header,
+    retry_after_header,
 )
 from chaos.http.summary import summarize
 from chaos.http.transport import ChaosHandler, Flavor, flavors, user_routers
@@ -295,9 +295,9 @@ class HttpRun:
         fault = decision.fault
         if decision.window_left is not None:
             assert isinstance(fault, RateLimit)
-            return self._error_status(ex, 429, _retry_after_header(decision.window_left, fault.retry_after_as))
+            return self._error_status(ex, 429, retry_after_header(decision.window_left, fault.retry_after_as))
         if isinstance(fault, RateLimit):
-            return self._error_status(ex, 429, _retry_after_header(fault.retry_after, fault.retry_after_as))
+            return self._error_status(ex, 429, retry_after_header(fault.retry_after, fault.retry_after_as))
         if isinstance(fault, Status):
             return self._error_status(ex, fault.status, fault.headers().get("Retry-After"))
         return None

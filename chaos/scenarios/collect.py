@@ -63,6 +63,12 @@ class ScenarioItem(pytest.Item):
 
         config = self.config
         sc = self.scenario
+        if sc.shutdown_kind is not None:
+            result = self._shutdown_trial(config.stash[SEED_KEY], repro_command(config, self.nodeid))
+            self.stash[RESULT_KEY] = result
+            if not result.ok:
+                raise ChaosViolation(result)
+            return
         result = run_trial(
             scenario_graph(config, sc),
             sc.inputs[self.input_index],
@@ -75,10 +81,32 @@ class ScenarioItem(pytest.Item):
             disabled_checks=[*config.getini("chaos_disable"), *sc.disable],
             nondeterministic=sc.nondeterministic,
             repro=repro_command(config, self.nodeid),
+            repeats=sc.repeat,
         )
         self.stash[RESULT_KEY] = result
         if not result.ok:
             raise ChaosViolation(result)
+
+    def _shutdown_trial(self, seed: int, repro: str) -> Any:
+        """A drain (sigterm) or kill scenario: interrupt one run, resume it, check both."""
+        from chaos.shutdown import run_drain_trial, run_kill_trial
+        from chaos.targets import load_target
+
+        sc = self.scenario
+        inj = sc.injections[0]
+        disable = [*self.config.getini("chaos_disable"), *sc.disable]
+        common = dict(seed=seed, test_id=self.nodeid, nondeterministic=sc.nondeterministic,
+                      disable=disable, repro=repro, raise_on_violation=False)
+        if sc.shutdown_kind == "sigterm":
+            return run_drain_trial(
+                load_target(sc.target), sc.inputs[self.input_index], node=inj.node,
+                attempts=sorted(inj.attempts) if inj.attempts else 1, saver=sc.checkpointer,
+                config=dict(sc.config) or None, **common,
+            )
+        return run_kill_trial(
+            sc.target, sc.inputs[self.input_index], node=inj.node, fault=inj.fault,  # type: ignore[arg-type]
+            saver=sc.checkpointer, idempotent=sc.idempotent, **common,
+        )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         from chaos.trial import ChaosViolation
@@ -109,7 +137,14 @@ def scenario_graph(config: pytest.Config, scenario: Scenario) -> Any:
             target = load_target(scenario.target)
         except ChaosUsageError as exc:
             raise ScenarioError(scenario.path, "scenario.target", str(exc).replace("--chaos-target=", "")) from None
-        saver = InMemorySaver if scenario.checkpointer == "memory" else sqlite_saver_in
+        if scenario.checkpointer == "postgres":
+            from chaos.savers import postgres_saver
+            from chaos.shutdown.savers import postgres_url
+
+            def saver() -> Any:
+                return postgres_saver(postgres_url())
+        else:
+            saver = InMemorySaver if scenario.checkpointer == "memory" else sqlite_saver_in
         cache[key] = instrument(
             target, checkpointer_factory=saver, cache_factory=default_cache, cache_ttl=scenario.cache_ttl
         )

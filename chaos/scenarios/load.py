@@ -86,6 +86,18 @@ def _lost_result_fault(error: str = "httpx.ReadTimeout") -> Fault:
 
 NUMBER = (int, float)
 
+
+def _sigterm_fault() -> Fault:
+    from chaos.shutdown import sigterm
+
+    return sigterm()
+
+
+def _kill_fault(grace: float = 0.05, at: str = "end") -> Fault:
+    from chaos.shutdown import kill
+
+    return kill(grace, at=at)  # type: ignore[arg-type]
+
 #: Fault kinds usable in scenario files. Other packages add theirs with `register_fault_kind`.
 FAULT_KINDS: dict[str, FaultKind] = {
     "exception": FaultKind(_exception_fault, {"error": str, "message": str}, "raise an exception"),
@@ -99,15 +111,21 @@ FAULT_KINDS: dict[str, FaultKind] = {
     "stall": FaultKind(F.stall, {"after_heartbeats": int}, "heartbeats stop after the k-th"),
     "slow": FaultKind(F.slow, {"seconds": NUMBER}, "extra latency"),
     "lost_result": FaultKind(_lost_result_fault, {"error": str}, "body runs, result lost"),
+    "sigterm": FaultKind(_sigterm_fault, {}, "a real SIGTERM while the node runs: drain, then resume"),
+    "kill": FaultKind(_kill_fault, {"grace": NUMBER, "at": str}, "SIGTERM then SIGKILL of a child process; resume in a new one"),
 }
+
+#: Kinds that shut the process down: a scenario with one of them runs a drain or kill trial,
+#: and such a fault must be the scenario's only fault.
+SHUTDOWN_KINDS = ("sigterm", "kill")
 
 TARGETING = {"kind", "node", "attempts", "probability", "times"}
 SCENARIO_KEYS = {
     "name", "description", "target", "input", "inputs", "trials", "clock", "checkpointer",
-    "cache_ttl", "disable", "nondeterministic", "config",
+    "cache_ttl", "disable", "nondeterministic", "config", "idempotent", "repeat",
 }
 CLOCKS = ("simulated", "real")
-CHECKPOINTERS = ("sqlite", "memory")
+CHECKPOINTERS = ("sqlite", "memory", "postgres")
 
 
 def register_fault_kind(kind: str, factory: Callable[..., Fault], params: Mapping[str, Any], doc: str = "") -> None:
@@ -189,6 +207,29 @@ def parse_scenario(text: str, path: Path) -> Scenario:
     if not isinstance(raw_faults, list) or not raw_faults:
         raise ScenarioError(path, "faults", "a scenario needs at least one [[faults]] table (kind = ..., node = ...)", None)
     specs = [_parse_fault(path, lines, i, raw) for i, raw in enumerate(raw_faults)]
+    shutdown = [i for i, raw in enumerate(raw_faults) if raw.get("kind") in SHUTDOWN_KINDS]
+    if shutdown and len(specs) > 1:
+        i = shutdown[0]
+        raise ScenarioError(
+            path, f"faults[{i}].kind", f"a {raw_faults[i]['kind']!r} fault must be the scenario's only fault "
+            "(a drain or kill trial interrupts one run and resumes it); put other faults in another scenario",
+            lines.key("faults", i, "kind"),
+        )
+    if shutdown and raw_faults[shutdown[0]]["kind"] == "kill" and checkpointer == "memory":
+        raise ScenarioError(
+            path, "scenario.checkpointer", "a kill trial needs a checkpointer that outlives the process: "
+            "use \"sqlite\" or \"postgres\"", where("checkpointer"),
+        )
+    repeat = head.get("repeat", [])
+    if not isinstance(repeat, list) or not all(isinstance(w, NUMBER) and not isinstance(w, bool) and w >= 0 for w in repeat):
+        raise ScenarioError(
+            path, "scenario.repeat", f"{repeat!r} must be an array of waits in seconds (>= 0), e.g. repeat = [299, 2]", where("repeat")
+        )
+    if repeat and shutdown:
+        raise ScenarioError(path, "scenario.repeat", "repeat does not combine with sigterm/kill faults", where("repeat"))
+    idempotent = head.get("idempotent", [])
+    if not isinstance(idempotent, list) or not all(isinstance(n, str) for n in idempotent):
+        raise ScenarioError(path, "scenario.idempotent", "must be an array of node names whose rerun is harmless", where("idempotent"))
     return Scenario(
         path=path,
         name=str(head.get("name", path.name.removesuffix(".chaos.toml"))),
@@ -203,6 +244,8 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         disable=disable,
         nondeterministic=list(head.get("nondeterministic", [])),
         config=config,
+        idempotent=idempotent,
+        repeat=[float(w) for w in repeat],
     )
 
 

@@ -30,7 +30,11 @@ class Scenario:
         faults: the injections (same vocabulary as the Python API and markers).
         trials: trials per input.
         clock: ``simulated`` or ``real``.
-        checkpointer: ``sqlite`` (embedded default) or ``memory``.
+        checkpointer: ``sqlite`` (embedded default), ``memory`` or ``postgres``
+            (``$CHAOS_POSTGRES_URL``).
+        idempotent: nodes whose rerun after a kill is harmless (kill scenarios).
+        repeat: waits (simulated seconds) after which the same input is invoked again, each on
+            a fresh thread within the trial (cache hits and TTL expiry).
         cache_ttl: when set, overrides the TTL of every CachePolicy in the graph (seconds).
         disable: invariants turned off.
         nondeterministic: state fields ``steady_state`` ignores.
@@ -50,6 +54,14 @@ class Scenario:
     nondeterministic: list[str] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    idempotent: list[str] = field(default_factory=list)
+    repeat: list[float] = field(default_factory=list)
+
+    @property
+    def shutdown_kind(self) -> str | None:
+        """``"sigterm"`` or ``"kill"`` when this scenario is a drain or kill trial."""
+        kinds = {f.injection.fault.kind for f in self.faults} & {"sigterm", "kill"}
+        return kinds.pop() if kinds else None
 
     @property
     def injections(self) -> list[Injection]:

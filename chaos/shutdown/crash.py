@@ -118,6 +118,7 @@ def run_kill_trial(
     killed = next((a for a in run_journal.attempts if a.node == node and a.outcome == "unknown"), None)
     if killed is not None:
         killed.error, killed.error_message = exit_detail, f"the process died mid-attempt ({kill_event})"
+        killed.fault, killed.fault_kind = fault.describe(), fault.kind
     offset = run_journal.duration
     run_journal.events.append(EventRecord("kill", offset, node, kill_event))
     resume_journal.events.insert(0, EventRecord("resume", offset, None,

@@ -33,7 +33,7 @@ async def _summarize(state: _S) -> dict[str, Any]:
     return {"log": [*state.get("log", []), "summarized"]}
 
 
-def _no_timeout_builder() -> StateGraph:
+def _no_timeout_builder() -> StateGraph[_S]:
     """fetch -> summarize with no TimeoutPolicy: a hang in fetch can never end (liveness)."""
     g = StateGraph(_S)
     g.add_node("fetch", _fetch)

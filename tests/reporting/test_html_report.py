@@ -29,7 +29,8 @@ def data_blob(page: str) -> dict[str, Any]:
     """The JSON the page's script draws timelines from, decoded as the browser would."""
     match = re.search(r'<script type="application/json" id="chaos-data">(.*?)</script>', page, re.S)
     assert match, "no data blob"
-    return json.loads(match.group(1))
+    blob: dict[str, Any] = json.loads(match.group(1))
+    return blob
 
 
 def shuffled(value: Any, rng: random.Random) -> Any:
@@ -171,13 +172,15 @@ def test_the_page_has_no_external_urls_even_when_the_report_has_some() -> None:
 
 def test_the_csp_refuses_every_load_and_allows_exactly_the_inline_scripts_and_style() -> None:
     page = render_html(real_report())
-    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page).group(1)
+    csp_meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+    style_tag = re.search(r"<style>(.*?)</style>", page, re.S)
+    assert csp_meta and style_tag
+    csp, style = csp_meta.group(1), style_tag.group(1)
 
     def sha(text: str) -> str:
         return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
     scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
-    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
     assert csp.startswith("default-src 'none'; ")
     assert "unsafe-inline" not in csp
     assert f"script-src {sha(scripts[0])} {sha(scripts[1])};" in csp
@@ -257,7 +260,9 @@ def test_write_html_and_the_command_line(tmp_path: Path, capsys: pytest.CaptureF
         ('{"seed": 1}', "is not a langgraph-chaos report: it has no 'trials' list"),
     ],
 )
-def test_the_command_line_names_a_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str) -> None:
+def test_the_command_line_names_a_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
+) -> None:
     src = tmp_path / "in.json"
     if content is not None:
         src.write_text(content)

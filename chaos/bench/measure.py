@@ -1,0 +1,91 @@
+"""Timing primitives: a plain ``ainvoke`` and a harness trial of the same graph, side by side.
+
+Both sides use a fresh `EmbeddedSqliteSaver` database of their own and a fresh thread id per
+run, so neither reads the other's history. The plain side reuses one stock event loop (its
+cost is the graph's alone); the harness side pays for everything a trial does: the virtual
+loop and its executor, the patches, the wrappers and journal, and the checkers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+from chaos.bench.graphs import Case
+from chaos.checks import checker_names, opt_in_names
+from chaos.faults import Injection
+from chaos.inject import InstrumentedGraph, instrument
+from chaos.savers import default_cache, sqlite_saver_in
+from chaos.trial import TrialResult, run_trial
+
+_ids = count()
+
+
+def median(xs: Sequence[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+@dataclass
+class Subject:
+    """One graph prepared both ways: compiled plainly and instrumented by the harness."""
+
+    case: Case
+    plain: Any
+    inst: InstrumentedGraph
+    loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
+
+    @classmethod
+    def of(cls, case: Case) -> Subject:
+        builder = case.build()
+        needs_cache = any(s.cache_policy is not None for s in builder.nodes.values())
+        plain = builder.compile(checkpointer=sqlite_saver_in(), cache=default_cache() if needs_cache else None)
+        inst = instrument(case.build(), checkpointer_factory=sqlite_saver_in, cache_factory=default_cache)
+        return cls(case, plain, inst)
+
+    def run_plain(self) -> float:
+        """Wall seconds of one plain ``ainvoke`` on a fresh thread."""
+        cfg = {**self.case.config, "configurable": {"thread_id": f"plain-{next(_ids)}"}}
+        t0 = time.perf_counter()
+        self.loop.run_until_complete(self.plain.ainvoke(self.case.input, cfg))
+        return time.perf_counter() - t0
+
+    def run_trial(self, *, checks: bool, injections: Sequence[Injection] = (), baseline: bool = False,
+                  clock: str = "simulated") -> tuple[float, TrialResult]:
+        """Wall seconds of one harness trial (chaos run + checkers; baseline only if asked)."""
+        t0 = time.perf_counter()
+        result = trial(self.inst, self.case, checks=checks, injections=injections, baseline=baseline, clock=clock)
+        return time.perf_counter() - t0, result
+
+    def close(self) -> None:
+        self.loop.close()
+        self.inst.close()
+
+
+def trial(inst: InstrumentedGraph, case: Case, *, checks: bool = True, injections: Sequence[Injection] = (),
+          baseline: bool = False, clock: str = "simulated") -> TrialResult:
+    """One trial of ``case`` with every invariant on (opt-in ones too) or all of them off."""
+    result = run_trial(
+        inst, case.input, injections=list(injections), seed=0, test_id=f"bench-{next(_ids)}",
+        config=dict(case.config), baseline=baseline, clock=clock,  # type: ignore[arg-type]
+        disabled_checks=() if checks else checker_names(),
+        enabled_checks=opt_in_names() if checks else (),
+    )
+    if result.journal.outcome != "ok" and not injections:
+        raise RuntimeError(f"bench graph {case.name} failed: {result.journal.error}: {result.journal.error_message}")
+    return result
+
+
+def interleaved(fns: dict[str, Callable[[], float]], reps: int) -> dict[str, float]:
+    """Median wall seconds of each function, run round-robin so load hits all of them alike."""
+    samples: dict[str, list[float]] = {k: [] for k in fns}
+    for fn in fns.values():  # warm-up: imports, first compile of SQL, caches
+        fn()
+    for _ in range(reps):
+        for key, fn in fns.items():
+            samples[key].append(fn())
+    return {k: median(v) for k, v in samples.items()}

@@ -1,0 +1,280 @@
+"""The six benchmark rows. Each function measures one row and returns a `Row`."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chaos import faults
+from chaos.bench.graphs import Case, backoff_heavy, chain, example_cases, long_thread_case, synthetic_cases
+from chaos.bench.measure import Subject, interleaved, median, trial
+from chaos.faults import Injection
+from chaos.inject import instrument
+from chaos.savers import default_cache, sqlite_saver_in
+
+
+@dataclass
+class Row:
+    """One line of the table: what was measured, the number(s), the target and whether it held."""
+
+    name: str
+    measured: dict[str, float]
+    headline: str
+    target: str
+    ok: bool | None
+    detail: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "measured": self.measured, "headline": self.headline,
+                "target": self.target, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure: `QUICK` finishes in seconds, `FULL` is what the README reports."""
+
+    reps: int
+    sizes: tuple[int, ...]
+    examples: bool
+    steps: tuple[int, ...]
+    throughput_trials: int
+    memory_trials: tuple[int, int]
+    history_trials: int
+
+
+FULL = Plan(reps=7, sizes=(5, 20, 100), examples=True, steps=(50, 150, 500), throughput_trials=150,
+            memory_trials=(100, 5000), history_trials=20)
+QUICK = Plan(reps=1, sizes=(5,), examples=False, steps=(10, 30), throughput_trials=5,
+             memory_trials=(5, 20), history_trials=3)
+
+
+# -- 1. overhead ---------------------------------------------------------------------------------
+def overhead(plan: Plan) -> Row:
+    cases = (example_cases() if plan.examples else []) + synthetic_cases(plan.sizes)
+    detail = []
+    for case in cases:
+        subject = Subject.of(case)
+        try:
+            m = interleaved({
+                "plain": subject.run_plain,
+                "off": lambda: subject.run_trial(checks=False)[0],
+                "on": lambda: subject.run_trial(checks=True)[0],
+            }, plan.reps)
+        finally:
+            subject.close()
+        detail.append({"graph": case.name, "plain_ms": m["plain"] * 1e3, "off_ms": m["off"] * 1e3,
+                       "on_ms": m["on"] * 1e3, "ratio_off": m["off"] / m["plain"], "ratio_on": m["on"] / m["plain"]})
+    worst_off = max(d["ratio_off"] for d in detail)
+    worst_on = max(d["ratio_on"] for d in detail)
+    mid_off = median([d["ratio_off"] for d in detail])
+    mid_on = median([d["ratio_on"] for d in detail])
+    return Row(
+        "1 overhead (trial / plain ainvoke)",
+        {"worst_off": worst_off, "worst_on": worst_on, "median_off": mid_off, "median_on": mid_on},
+        f"off {worst_off:.2f}x, all on {worst_on:.2f}x (worst of {len(detail)} graphs; "
+        f"median {mid_off:.2f}x / {mid_on:.2f}x)",
+        "off <= 1.3x, all on <= 2.0x", worst_off <= 1.3 and worst_on <= 2.0, detail,
+    )
+
+
+# -- 2. compression ------------------------------------------------------------------------------
+def _backoff_faults() -> list[Injection]:
+    return [
+        Injection.of(faults.exception(ConnectionError("flaky upstream")), "flaky", attempts=range(1, 10)),
+        Injection.of(faults.hang(), "slowpoke", attempts=[1, 2]),
+    ]
+
+
+def compression(plan: Plan) -> Row:
+    case = Case("backoff_heavy", backoff_heavy, {}, {}, 2)
+    inst = instrument(case.build(), checkpointer_factory=sqlite_saver_in, cache_factory=default_cache)
+    sim = wall = 0.0
+    trial(inst, case, injections=_backoff_faults())  # warm-up
+    for _ in range(max(3, plan.reps)):
+        t0 = time.perf_counter()
+        result = trial(inst, case, injections=_backoff_faults())
+        wall += time.perf_counter() - t0
+        sim += result.journal.duration or 0.0
+    inst.close()
+    ratio = sim / wall
+    per = sim / max(3, plan.reps)
+    return Row(
+        "2 compression (simulated s / wall s)", {"ratio": ratio, "sim_s_per_trial": per},
+        f"{ratio:,.0f} ({per:.0f} simulated s of max_interval=128 backoff + run_timeout=300 hangs per trial)",
+        ">= 10,000", ratio >= 10_000,
+    )
+
+
+# -- 3. throughput -------------------------------------------------------------------------------
+def _throughput_worker(n: int, barrier: Any, out: Any) -> None:
+    case = Case("chain[5]", lambda: chain(5), {"n": 0}, {}, 5)
+    inst = instrument(case.build(), checkpointer_factory=sqlite_saver_in, cache_factory=default_cache)
+    for _ in range(2):
+        trial(inst, case, baseline=True)
+    barrier.wait()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        trial(inst, case, baseline=True)
+    out.put((t0, time.perf_counter()))
+    inst.close()
+
+
+def _trials_per_second(procs: int, n: int) -> float:
+    mp = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    barrier, out = mp.Barrier(procs), mp.Queue()
+    workers = [mp.Process(target=_throughput_worker, args=(n, barrier, out)) for _ in range(procs)]
+    for w in workers:
+        w.start()
+    spans = [out.get(timeout=600) for _ in workers]
+    for w in workers:
+        w.join()
+    return procs * n / (max(e for _, e in spans) - min(s for s, _ in spans))
+
+
+def throughput(plan: Plan) -> Row:
+    one = _trials_per_second(1, plan.throughput_trials)
+    two = _trials_per_second(2, plan.throughput_trials)
+    return Row(
+        "3 throughput (trials/s, chain[5], baseline+chaos+checks)",
+        {"one_proc": one, "two_procs": two, "scaling": two / one},
+        f"1 proc {one:.1f}/s, 2 procs {two:.1f}/s = {two / one:.2f}x", "2 procs >= 1.7x 1 proc",
+        two / one >= 1.7,
+    )
+
+
+# -- 4. growth -----------------------------------------------------------------------------------
+def growth(plan: Plan, overhead_row: Row | None) -> Row:
+    from chaos.invariants.delta_reconstruction import check_delta_reconstruction
+
+    detail: list[dict[str, Any]] = []
+    for steps in plan.steps:
+        case = long_thread_case(steps)
+        inst = instrument(case.build(), checkpointer_factory=sqlite_saver_in, cache_factory=default_cache)
+        trial(inst, case, checks=False)
+        walls, checks = [], []
+        for _ in range(max(1, plan.reps // 2)):
+            t0 = time.perf_counter()
+            result = trial(inst, case, checks=False)
+            t1 = time.perf_counter()
+            violations = list(check_delta_reconstruction(result))
+            t2 = time.perf_counter()
+            assert not violations, violations
+            walls.append(t1 - t0)
+            checks.append(t2 - t1)
+        inst.close()
+        detail.append({"what": f"long_thread[{steps}]", "run_ms_per_step": median(walls) / steps * 1e3,
+                       "delta_check_ms_per_step": median(checks) / steps * 1e3})
+    first, last = detail[0], detail[-1]
+    run_ratio = last["run_ms_per_step"] / first["run_ms_per_step"]
+    check_ratio = last["delta_check_ms_per_step"] / first["delta_check_ms_per_step"]
+    if overhead_row is not None:
+        chains = [d for d in overhead_row.detail if d["graph"].startswith("chain[")]
+        for d in chains:
+            n = int(d["graph"][6:-1])
+            detail.append({"what": d["graph"], "trial_ms_per_node": d["on_ms"] / n})
+    return Row(
+        "4 growth (per-step cost, longest / shortest thread)",
+        {"run_ratio": run_ratio, "delta_check_ratio": check_ratio},
+        f"run {run_ratio:.2f}x, delta_reconstruction {check_ratio:.2f}x per step "
+        f"({plan.steps[0]} -> {plan.steps[-1]} steps; "
+        f"{first['delta_check_ms_per_step']:.2f} -> {last['delta_check_ms_per_step']:.2f} ms/step)",
+        "not quadratic: <= 2x per step", run_ratio <= 2 and check_ratio <= 2, detail,
+    )
+
+
+# -- 5. memory -----------------------------------------------------------------------------------
+def rss_mb() -> float:
+    """Resident set size now (not the peak), in MB."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:  # pragma: no cover - not Linux: fall back to the peak
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory(plan: Plan) -> tuple[Row, dict[str, Any]]:
+    case = Case("chain[5]", lambda: chain(5), {"n": 0}, {}, 5)
+    inst = instrument(case.build(), checkpointer_factory=sqlite_saver_in, cache_factory=default_cache)
+    early, total = plan.memory_trials
+    window = min(plan.history_trials, early)
+    times: list[float] = []
+    for i in range(total):
+        t0 = time.perf_counter()
+        trial(inst, case, baseline=True)
+        times.append(time.perf_counter() - t0)
+        if i + 1 == early:
+            gc.collect()
+            rss_early = rss_mb()
+    gc.collect()
+    grown = rss_mb() - rss_early
+    inst.close()
+    history = {"what": f"chain[5] trial after {total} trials in one database / first {window}",
+               "first_ms": median(times[:window]) * 1e3, "last_ms": median(times[-window:]) * 1e3}
+    history["ratio"] = history["last_ms"] / history["first_ms"]
+    return Row(
+        f"5 memory (RSS after {total} trials - after {early})", {"rss_growth_mb": grown},
+        f"{grown:+.1f} MB", "< 20 MB", grown < 20,
+    ), history
+
+
+# -- 6. real clock -------------------------------------------------------------------------------
+def real_clock(plan: Plan) -> Row:
+    small = Case("backoff_small", lambda: backoff_heavy(interval=0.01, max_interval=0.08, run_timeout=0.2, jitter=False), {}, {}, 2)
+    small_faults = [
+        Injection.of(faults.exception(ConnectionError("flaky")), "flaky", attempts=range(1, 5)),
+        Injection.of(faults.hang(), "slowpoke", attempts=[1]),
+    ]
+    subset: list[tuple[Case, list[Injection]]] = [(small, small_faults)]
+    if plan.examples:
+        subset += [(c, []) for c in example_cases() if c.name in ("support", "research")]
+    subset.append((Case("chain[20]", lambda: chain(20), {"n": 0}, {}, 20), []))
+    total = {"real": 0.0, "simulated": 0.0}
+    detail = []
+    for case, injections in subset:
+        inst = instrument(case.build(), checkpointer_factory=sqlite_saver_in, cache_factory=default_cache)
+        per: dict[str, list[float]] = {"real": [], "simulated": []}
+        for clock in ("real", "simulated"):
+            trial(inst, case, injections=injections, baseline=True, clock=clock)  # warm-up
+        for _ in range(max(1, plan.reps // 2)):
+            for clock in ("real", "simulated"):
+                t0 = time.perf_counter()
+                trial(inst, case, injections=injections, baseline=True, clock=clock)
+                per[clock].append(time.perf_counter() - t0)
+        inst.close()
+        row = {"graph": case.name, "real_ms": median(per["real"]) * 1e3, "simulated_ms": median(per["simulated"]) * 1e3}
+        row["ratio"] = row["real_ms"] / row["simulated_ms"]
+        total["real"] += row["real_ms"]
+        total["simulated"] += row["simulated_ms"]
+        detail.append(row)
+    ratio = total["real"] / total["simulated"]
+    return Row(
+        "6 real clock / simulated (same trials, small intervals)", {"ratio": ratio, **total},
+        f"{ratio:.2f}x ({total['real']:.0f} ms real vs {total['simulated']:.0f} ms simulated, {len(detail)} graphs)",
+        "report (> 1: simulation is faster)", None, detail,
+    )
+
+
+def run_all(plan: Plan, progress: Callable[[str], None] = lambda _m: None) -> list[Row]:
+    """Measure every row, in order."""
+    rows: list[Row] = []
+    progress("overhead")
+    rows.append(over := overhead(plan))
+    progress("compression")
+    rows.append(compression(plan))
+    progress("throughput")
+    thr = throughput(plan)
+    progress("memory (and history growth)")
+    mem, history = memory(plan)
+    progress("growth")
+    grow = growth(plan, over)
+    grow.detail.append(history)
+    progress("real clock")
+    rows += [thr, grow, mem, real_clock(plan)]
+    return rows
