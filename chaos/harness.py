@@ -161,6 +161,78 @@ class Chaos:
             raise ChaosViolation(result)
         return result
 
+    def drain(
+        self,
+        graph: StateGraph | Pregel,
+        input: Any,
+        *,
+        node: str,
+        attempts: int | Iterable[int] | None = 1,
+        saver: Any = None,
+        serve: Any = None,
+        resume: Any = None,
+        invoke: InvokeMode = "async",
+        config: dict[str, Any] | None = None,
+        nondeterministic: Sequence[str] = (),
+        disable: Sequence[str] = (),
+        raise_on_violation: bool = True,
+    ) -> TrialResult:
+        """A real SIGTERM while ``node`` runs; the run must drain and resume exactly once.
+
+        See `chaos.shutdown.run_drain_trial` (``saver``: ``"memory"``, ``"sqlite"``,
+        ``"postgres"``, ``"async-postgres"``; ``serve``/``resume``: the user's own service code).
+        """
+        from chaos.shutdown import run_drain_trial
+
+        result = run_drain_trial(
+            graph, input, node=node, attempts=attempts, saver=saver, serve=serve, resume=resume,
+            invoke=invoke, seed=self.seed, test_id=self._next_id(), config=config,
+            nondeterministic=nondeterministic, disable=[*self.disabled_checks, *disable],
+            repro=self.repro, raise_on_violation=False,
+        )
+        return self._record(result, raise_on_violation)
+
+    def kill(
+        self,
+        target: str,
+        input: Any,
+        *,
+        node: str,
+        grace: float = 0.05,
+        at: str = "end",
+        saver: str = "sqlite",
+        durability: str | None = None,
+        idempotent: Iterable[str] = (),
+        resume: str | None = None,
+        nondeterministic: Sequence[str] = (),
+        disable: Sequence[str] = (),
+        raise_on_violation: bool = True,
+    ) -> TrialResult:
+        """Kill the child process running ``node`` of ``target`` (``MODULE:ATTR``) and resume.
+
+        See `chaos.shutdown.run_kill_trial`: SIGTERM, then SIGKILL after ``grace`` real seconds;
+        a fresh process resumes from the checkpoint.
+        """
+        from chaos.shutdown import kill, run_kill_trial
+
+        result = run_kill_trial(
+            target, input, node=node, fault=kill(grace, at=at), saver=saver,  # type: ignore[arg-type]
+            durability=durability, resume=resume, idempotent=idempotent, seed=self.seed,
+            test_id=self._next_id(), nondeterministic=nondeterministic,
+            disable=[*self.disabled_checks, *disable], repro=self.repro, raise_on_violation=False,
+        )
+        return self._record(result, raise_on_violation)
+
+    def _next_id(self) -> str:
+        n = len(self.results)
+        return self.test_id if n == 0 else f"{self.test_id}#{n}"
+
+    def _record(self, result: TrialResult, raise_on_violation: bool) -> TrialResult:
+        self.results.append(result)
+        if raise_on_violation and not result.ok:
+            raise ChaosViolation(result)
+        return result
+
     @property
     def last(self) -> TrialResult:
         """The result of the most recent `run`."""

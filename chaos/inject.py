@@ -251,6 +251,9 @@ def _wrap_builder(
             continue
         spec.runnable = _wrap_runnable(spec.runnable, info, active)
         nodes[site] = info
+    for source, specs in list(builder.branches.items()):
+        # New inner dicts and specs: the user's builder shares the old ones (a shallow copy).
+        builder.branches[source] = {name: spec._replace(path=_inline_router(spec.path)) for name, spec in specs.items()}
     handler = builder._node_defaults.error_handler
     if handler is not None:
         # The default handler becomes a node only at compile(); wrap the callable now.
@@ -262,6 +265,42 @@ def _wrap_builder(
             coerce_to_runnable(handler, name=_DEFAULT_HANDLER, trace=False), info, active
         )
         nodes[site] = info
+
+
+def _inline_router(path: Runnable) -> Runnable:
+    """A sync conditional-edge function that runs inline on the simulated loop when it can.
+
+    LangGraph awaits a sync router through ``run_in_executor``: under simulated time every
+    superstep then pays a real thread round-trip (the loop must block in the real selector
+    until the thread finishes), the single largest cost of a long fault-free trial. A router
+    is a function of the state it is handed, so running it on the loop thread, in a copied
+    context as the executor would, gives the same result at the same simulated instant. Only
+    when no executor job is in flight: the one-thread executor would otherwise have run it
+    after them, and a sync node body still racing it must keep that order. Real-clock runs and
+    other loops keep LangGraph's executor path unchanged.
+    """
+    if not (isinstance(path, RunnableCallable) and path.func is not None and _is_executor_backed(path.afunc)):
+        return path
+    func = path.func
+
+    async def route(*args: Any, **kwargs: Any) -> Any:
+        from chaos.simtime.loop import VirtualEventLoop
+
+        loop = asyncio.get_running_loop()
+        if not isinstance(loop, VirtualEventLoop) or loop.executor_inflight:
+            return await run_in_executor(None, func, *args, **kwargs)
+        try:
+            return contextvars.copy_context().run(func, *args, **kwargs)
+        except StopIteration as exc:  # as langchain's run_in_executor: never leak into a coroutine
+            raise RuntimeError from exc
+
+    new = copy.copy(path)
+    new.afunc = functools.wraps(func)(route)
+    return new
+
+
+def _is_executor_backed(afunc: Any) -> bool:
+    return isinstance(afunc, functools.partial) and afunc.func is run_in_executor
 
 
 def _finish_node_info(inst: InstrumentedGraph) -> None:
