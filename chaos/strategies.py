@@ -24,6 +24,7 @@ nothing else in ``chaos`` imports it, so the rest of the package never pays for 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import weakref
@@ -58,12 +59,12 @@ from chaos.journal import Journal
 from chaos.trial import ChaosViolation, RunHook, TrialResult, run_config, run_once, thread_id_for
 
 __all__ = [
-    "HTTP_FAULT_KINDS",
-    "NODE_FAULT_KINDS",
-    "RETRY_ON",
     "BatchingCounterexample",
     "FaultPlan",
+    "HTTP_FAULT_KINDS",
+    "NODE_FAULT_KINDS",
     "PlanViolation",
+    "RETRY_ON",
     "as_batch_reducer",
     "batching_counterexample",
     "cache_policies",
@@ -205,10 +206,9 @@ def cache_policies(*, ttl: Bounds = (1.0, 3600.0), no_ttl: bool = True) -> st.Se
     Shrinks toward the shortest ``ttl``.
     """
     _check_bounds("ttl", ttl, low=1e-9)
-    ttls: st.SearchStrategy[float | None] = _grid(ttl, 1.0)
-    if no_ttl:
-        ttls = st.one_of(ttls, st.none())
-    return ttls.map(lambda t: CachePolicy(ttl=None if t is None else int(t)))
+    # (never_expires, ttl) rather than one_of(..., none()): None would shrink first (fewer choices).
+    never = st.booleans() if no_ttl else st.just(False)
+    return st.builds(lambda n, t: CachePolicy(ttl=None if n else int(t)), never, _grid(ttl, 1.0))
 
 
 # -- faults -------------------------------------------------------------------------------------
@@ -359,6 +359,10 @@ def _http_source(f: Any) -> str:
             kw.append(f"retry_after={_num(f.retry_after)}")
     elif isinstance(f, hf.RateLimit):
         name, args = "rate_limited", [_num(f.retry_after)]
+        if f.requests is None:
+            kw.append("requests=None")  # rate_limited() defaults to requests=1
+        elif f.requests == frozenset({1}):
+            f = dataclasses.replace(f, requests=None)  # the default: leave it out
     elif isinstance(f, hf.TransportFailure):
         name, args = {"connect": "connect_error", "read_timeout": "read_timeout",
                       "remote_protocol": "remote_protocol_error"}[f.error], []
