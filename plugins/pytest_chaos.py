@@ -595,6 +595,11 @@ class _ReportCollector:
         tr.write_line(f"faults injected: {faults}")
         viol = ", ".join(f"{k}={v}" for k, v in summary["violations"].items()) or "none"
         tr.write_line(f"invariants violated: {viol}")
+        storms = sorted({e["detail"] for t in trials for e in t.get("events", []) if e["kind"] == "http_retry_storm"})
+        for detail in storms[:10]:
+            tr.write_line(f"retry storm: {detail}")
+        if len(storms) > 10:
+            tr.write_line(f"retry storm: ... {len(storms) - 10} more in the report")
         for t in trials:
             if t["verdict"] == "fail" and t.get("repro"):
                 tr.write_line(f"reproduce {t['id']}: {t['repro']}")
