@@ -229,9 +229,12 @@ def node_faults(
     ``errors`` are what ``exception`` faults raise; ``max_seconds`` bounds ``Retry-After`` and
     ``slow`` latency.
 
-    Shrinks toward the first kind given (``exception`` by default), then within the kind
-    toward the first error, status 500, no ``Retry-After``, a connect error, the shortest
-    latency and a stall after 0 heartbeats.
+    Shrinks toward the kinds listed first, except that a fault drawn without parameters
+    (``hang``, each transport error) counts as simpler than one with parameters (hypothesis
+    orders values by how many choices made them); within a kind toward the first error,
+    status 500, no ``Retry-After``, the shortest latency and a stall after 0 heartbeats. A
+    failing property keeps the kind that fails, so this order only matters between kinds
+    that all fail.
     """
     chosen = list(kinds) if kinds is not None else list(NODE_FAULT_KINDS)
     unknown = [k for k in chosen if k not in NODE_FAULT_KINDS]

@@ -15,10 +15,10 @@ from chaos.bench.rows import FULL, QUICK, Row, run_all
 
 def render(rows: list[Row]) -> str:
     """The six rows with targets, then the per-graph details."""
-    lines = [f"{'row':<58} {'measured':<80} {'target':<34} ok", "-" * 178]
+    lines = [f"{'row':<58} {'measured':<100} {'target':<34} ok", "-" * 198]
     for r in rows:
         ok = "-" if r.ok is None else ("yes" if r.ok else "NO")
-        lines.append(f"{r.name:<58} {r.headline:<80} {r.target:<34} {ok}")
+        lines.append(f"{r.name:<58} {r.headline:<100} {r.target:<34} {ok}")
     for r in rows:
         if r.detail:
             lines.append("")

@@ -80,12 +80,18 @@ def trial(inst: InstrumentedGraph, case: Case, *, checks: bool = True, injection
     return result
 
 
-def interleaved(fns: dict[str, Callable[[], float]], reps: int) -> dict[str, float]:
-    """Median wall seconds of each function, run round-robin so load hits all of them alike."""
-    samples: dict[str, list[float]] = {k: [] for k in fns}
+def interleaved(fns: dict[str, Callable[[], object]], reps: int) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds of each function, run round-robin so load hits all alike.
+
+    CPU time (all threads of this process) is the load-independent cross-check: on a shared
+    machine the wall time also counts the time other processes held the cores.
+    """
+    samples: dict[str, list[tuple[float, float]]] = {k: [] for k in fns}
     for fn in fns.values():  # warm-up: imports, first compile of SQL, caches
         fn()
     for _ in range(reps):
         for key, fn in fns.items():
-            samples[key].append(fn())
-    return {k: median(v) for k, v in samples.items()}
+            w0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            samples[key].append((time.perf_counter() - w0, time.process_time() - c0))
+    return {k: (median([w for w, _ in v]), median([c for _, c in v])) for k, v in samples.items()}

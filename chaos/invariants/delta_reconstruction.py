@@ -16,6 +16,7 @@ not batching-invariant.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -63,17 +64,16 @@ def check_delta_reconstruction(result: TrialResult) -> Iterable[Violation]:
     if saver is None or saver is True:
         return
     thread = {"configurable": {"thread_id": cfg["configurable"]["thread_id"]}}
+    checked = [n for n in fields if fields[n].reducer is not add_messages]
     try:
-        snapshots = list(graph.get_state_history(thread))[::-1]  # oldest first
+        snapshots, histories = _read_thread(graph, saver, thread, checked)
         origin = {tid: t.config["configurable"]["checkpoint_id"] for t in saver.list(thread) for tid, _c, _v in (t.pending_writes or [])}
-        checked = [n for n in fields if fields[n].reducer is not add_messages]
-        for snap in snapshots:
-            history = saver.get_delta_channel_history(config=snap.config, channels=checked)
-            step = (snap.metadata or {}).get("step")
-            for name in checked:
-                yield from _compare(result, name, fields[name], snap, step, history.get(name, {}), origin)
     except NotImplementedError:
         return  # an async-only saver: its history cannot be read from here
+    for snap, history in zip(snapshots, histories):
+        step = (snap.metadata or {}).get("step")
+        for name in checked:
+            yield from _compare(result, name, fields[name], snap, step, history.get(name, {}), origin)
     final = result.journal.final_state
     if result.journal.outcome == "ok" and isinstance(final, dict) and snapshots:
         latest = snapshots[-1]
@@ -89,6 +89,50 @@ def check_delta_reconstruction(result: TrialResult) -> Iterable[Violation]:
                     f"{_show(rebuilt)}. {_INVARIANCE}",
                     node=name, t=result.journal.duration,
                 )
+
+
+def _read_thread(graph: Any, saver: Any, thread: dict[str, Any], checked: list[str]) -> tuple[list[Any], list[Any]]:
+    """The thread's snapshots (oldest first) and each one's delta history for ``checked``.
+
+    `get_state_history` already reads the delta history of every checkpoint that stores no
+    snapshot, with the same call this checker makes; reading it twice was a third of a
+    long-thread trial. While LangGraph reads, a deep copy of each answer is kept (taken before
+    LangGraph's replay hands it to the reducer, which may mutate it) and given to the checker
+    once; any other request, or an answer that cannot be copied, reads the saver again.
+    """
+    kept: dict[tuple[Any, ...], Any] = {}
+    read = saver.get_delta_channel_history
+
+    def key(config: Any, channels: Any) -> tuple[Any, ...]:
+        conf = config["configurable"]
+        return conf.get("checkpoint_ns", ""), conf.get("checkpoint_id"), tuple(channels)
+
+    def keeping(*, config: Any, channels: Any) -> Any:
+        history = read(config=config, channels=channels)
+        try:
+            kept[key(config, channels)] = copy.deepcopy(history)
+        except Exception:
+            pass  # uncopyable values: the checker reads the saver again
+        return history
+
+    own = vars(saver).get("get_delta_channel_history") if hasattr(saver, "__dict__") else None
+    try:
+        saver.get_delta_channel_history = keeping  # this instance only, undone below
+    except AttributeError:  # a slotted saver: no shortcut, everything is read twice
+        snapshots = list(graph.get_state_history(thread))[::-1]
+    else:
+        try:
+            snapshots = list(graph.get_state_history(thread))[::-1]  # oldest first
+        finally:
+            if own is not None:
+                saver.get_delta_channel_history = own
+            else:
+                del saver.get_delta_channel_history
+    histories = []
+    for snap in snapshots:
+        history = kept.pop(key(snap.config, checked), None)
+        histories.append(history if history is not None else read(config=snap.config, channels=checked))
+    return snapshots, histories
 
 
 def _compare(result: TrialResult, name: str, template: DeltaChannel, snap: Any, step: Any,

@@ -374,9 +374,8 @@ MAIN_SCRIPT = """
 
   // #failed / #passed pick a filter, #all opens every trial, #t-N opens that trial.
   var hash = location.hash.slice(1);
-  if (hash === 'failed' || hash === 'passed') {
-    document.querySelector('input[name=verdict][value=' + hash + ']').checked = true;
-  }
+  var pick = {failed: 'fail', passed: 'pass'}[hash];
+  if (pick) document.querySelector('input[name=verdict][value=' + pick + ']').checked = true;
   applyFilter();
   if (hash === 'all') setOpen(true);
   var target = /^t-\\d+$/.test(hash) && document.getElementById(hash);

@@ -82,6 +82,7 @@ class ScenarioItem(pytest.Item):
             nondeterministic=sc.nondeterministic,
             repro=repro_command(config, self.nodeid),
             repeats=sc.repeat,
+            around=[_http_for(sc)] if sc.uses_http else [],
         )
         self.stash[RESULT_KEY] = result
         if not result.ok:
@@ -149,6 +150,16 @@ def scenario_graph(config: pytest.Config, scenario: Scenario) -> Any:
             target, checkpointer_factory=saver, cache_factory=default_cache, cache_ttl=scenario.cache_ttl
         )
     return cache[key]
+
+
+def _http_for(scenario: Scenario) -> Any:
+    """A fresh `chaos.http.HttpChaos` answering the scenario's routes (strict: nothing else)."""
+    from chaos.http import HttpChaos
+
+    http = HttpChaos()
+    for route in scenario.routes:
+        route.add_to(http)
+    return http
 
 
 def _trials(config: pytest.Config, scenario: Scenario) -> int:

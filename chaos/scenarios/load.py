@@ -35,7 +35,7 @@ from typing import Any
 from chaos import faults as F
 from chaos.errors import ChaosUsageError
 from chaos.faults import Fault, Injection
-from chaos.scenarios.model import FaultSpec, Scenario
+from chaos.scenarios.model import FaultSpec, Route, Scenario
 
 
 class ScenarioError(ChaosUsageError):
@@ -115,6 +115,28 @@ FAULT_KINDS: dict[str, FaultKind] = {
     "kill": FaultKind(_kill_fault, {"grace": NUMBER, "at": str}, "SIGTERM then SIGKILL of a child process; resume in a new one"),
 }
 
+def _http(factory_name: str) -> Callable[..., Fault]:
+    def make(**params: Any) -> Fault:
+        from chaos.http import faults as http_faults
+
+        return getattr(http_faults, factory_name)(**params)
+
+    return make
+
+
+_HTTP_AIM = {"url": str, "method": str, "requests": (int, list)}
+FAULT_KINDS.update({
+    "http.status": FaultKind(_http("status"), {"code": int, "retry_after": NUMBER, **_HTTP_AIM}, "the upstream answers an error status"),
+    "http.rate_limit": FaultKind(_http("rate_limited"), {"retry_after": NUMBER, **_HTTP_AIM}, "a stateful 429 rate limiter"),
+    "http.connect_error": FaultKind(_http("connect_error"), dict(_HTTP_AIM), "connection refused"),
+    "http.read_timeout": FaultKind(_http("read_timeout"), dict(_HTTP_AIM), "no answer within the client's timeout"),
+    "http.remote_protocol_error": FaultKind(_http("remote_protocol_error"), dict(_HTTP_AIM), "connection dropped"),
+    "http.slow": FaultKind(_http("slow"), {"seconds": NUMBER, "per_chunk": NUMBER, **_HTTP_AIM}, "a late answer"),
+    "http.lost_response": FaultKind(_http("lost_response"), {"as_error": str, **_HTTP_AIM}, "handled upstream, never answered"),
+    "http.stalled_stream": FaultKind(_http("stalled_stream"), {"after_chunks": int, **_HTTP_AIM}, "the body goes silent"),
+    "http.cut_stream": FaultKind(_http("cut_stream"), {"after_chunks": int, "clean": bool, **_HTTP_AIM}, "the body ends mid-message"),
+})
+
 #: Kinds that shut the process down: a scenario with one of them runs a drain or kill trial,
 #: and such a fault must be the scenario's only fault.
 SHUTDOWN_KINDS = ("sigterm", "kill")
@@ -151,9 +173,12 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         m = re.search(r"line (\d+)", str(exc))
         raise ScenarioError(path, "syntax", f"not valid TOML ({exc})", int(m.group(1)) if m else None) from None
     lines = _Lines(text)
-    unknown_top = set(doc) - {"scenario", "faults"}
+    unknown_top = set(doc) - {"scenario", "faults", "routes"}
     for key in sorted(unknown_top):
-        raise ScenarioError(path, key, f"unknown table; a scenario has [scenario] and [[faults]]{_suggest(key, ['scenario', 'faults'])}", lines.table(key))
+        raise ScenarioError(
+            path, key, f"unknown table; a scenario has [scenario], [[faults]] and [[routes]]{_suggest(key, ['scenario', 'faults', 'routes'])}",
+            lines.table(key),
+        )
     head = doc.get("scenario")
     if not isinstance(head, dict):
         raise ScenarioError(path, "scenario", "missing [scenario] table with at least target = \"MODULE:ATTR\"")
@@ -230,8 +255,10 @@ def parse_scenario(text: str, path: Path) -> Scenario:
     idempotent = head.get("idempotent", [])
     if not isinstance(idempotent, list) or not all(isinstance(n, str) for n in idempotent):
         raise ScenarioError(path, "scenario.idempotent", "must be an array of node names whose rerun is harmless", where("idempotent"))
+    routes = [_parse_route(path, lines, i, raw) for i, raw in enumerate(doc.get("routes", []))]
     return Scenario(
         path=path,
+        routes=routes,
         name=str(head.get("name", path.name.removesuffix(".chaos.toml"))),
         description=str(head.get("description", "")),
         target=target,
@@ -272,7 +299,7 @@ def _parse_fault(path: Path, lines: _Lines, index: int, raw: Any) -> FaultSpec:
             valid = sorted(set(spec.params) | TARGETING)
             raise ScenarioError(path, f"{label}.{key}", f"{kind!r} takes no {key!r}{_suggest(key, valid)}; valid keys: {', '.join(valid)}", at(key))
         expected = spec.params[key]
-        if not isinstance(value, expected) or isinstance(value, bool):
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ScenarioError(path, f"{label}.{key}", f"{value!r} has the wrong type for {key}", at(key))
         params[key] = value
     try:
@@ -293,6 +320,38 @@ def _parse_fault(path: Path, lines: _Lines, index: int, raw: Any) -> FaultSpec:
         key = next((k for k in ("probability", "attempts", "times") if k in str(exc)), "")
         raise ScenarioError(path, f"{label}.{key}" if key else label, str(exc), at(key) if key else line) from None
     return FaultSpec(inj, line, at("node"))
+
+
+ROUTE_KEYS = {"method", "url", "url_prefix", "status", "json", "text", "headers"}
+
+
+def _parse_route(path: Path, lines: _Lines, index: int, raw: Any) -> Route:
+    label = f"routes[{index}]"
+    line = lines.table("routes", index)
+    if not isinstance(raw, dict):
+        raise ScenarioError(path, label, "must be a table", line)
+    for key in raw:
+        if key not in ROUTE_KEYS:
+            raise ScenarioError(
+                path, f"{label}.{key}", f"unknown key{_suggest(key, ROUTE_KEYS)}; valid keys: {', '.join(sorted(ROUTE_KEYS))}",
+                lines.key("routes", index, key) or line,
+            )
+    if ("url" in raw) == ("url_prefix" in raw):
+        raise ScenarioError(path, label, "give exactly one of url = \"https://...\" or url_prefix = \"https://...\"", line)
+    if "json" in raw and "text" in raw:
+        raise ScenarioError(path, label, "give json or text as the body, not both", line)
+    status = raw.get("status", 200)
+    if not isinstance(status, int) or not 100 <= status <= 599:
+        raise ScenarioError(path, f"{label}.status", f"{status!r} is not an HTTP status", lines.key("routes", index, "status") or line)
+    return Route(
+        method=str(raw.get("method", "GET")).upper(),
+        url=raw.get("url"),
+        url_prefix=raw.get("url_prefix"),
+        status=status,
+        json=raw.get("json"),
+        text=raw.get("text"),
+        headers=dict(raw.get("headers", {})),
+    )
 
 
 def _suggest(word: str, options: Any) -> str:

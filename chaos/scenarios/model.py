@@ -19,6 +19,29 @@ class FaultSpec:
 
 
 @dataclass(frozen=True)
+class Route:
+    """One ``[[routes]]`` table: a happy-path answer of the mocked upstream (respx)."""
+
+    method: str
+    url: str | None
+    url_prefix: str | None
+    status: int = 200
+    json: Any = None
+    text: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def add_to(self, http: Any) -> None:
+        """Register this route on a `chaos.http.HttpChaos`."""
+        lookup = {"url": self.url} if self.url is not None else {"url__startswith": self.url_prefix}
+        body: dict[str, Any] = {"headers": self.headers}
+        if self.json is not None:
+            body["json"] = self.json
+        elif self.text is not None:
+            body["text"] = self.text
+        http.route(method=self.method, **lookup).respond(self.status, **body)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario file.
 
@@ -56,6 +79,11 @@ class Scenario:
     description: str = ""
     idempotent: list[str] = field(default_factory=list)
     repeat: list[float] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+
+    @property
+    def uses_http(self) -> bool:
+        return bool(self.routes) or any(f.injection.fault.level == "http" for f in self.faults)
 
     @property
     def shutdown_kind(self) -> str | None:

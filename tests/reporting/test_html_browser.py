@@ -111,6 +111,7 @@ class Dom(HTMLParser):
         super().__init__()
         self.root_attrs: dict[str, str | None] = {}
         self.trials = 0
+        self.hidden_trials: list[str | None] = []
         self.timelines = 0
         self.bars = 0
         self.rects = 0
@@ -126,6 +127,8 @@ class Dom(HTMLParser):
             self.root_attrs = a
         elif tag == "details" and "trial" in classes:
             self.trials += 1
+            if "hidden" in a:
+                self.hidden_trials.append(a.get("data-verdict"))
         elif tag == "svg" and "tl" in classes and a.get("role") == "img":
             self.timelines += 1
             self._svg_depth = 1
@@ -188,6 +191,14 @@ def test_only_the_first_failed_trial_is_drawn_when_the_page_opens(chromium: str,
     assert dom.errors.strip() == ""
     assert dom.timelines == 1  # lazy: the other trials are drawn when opened
     assert dom.bars == 1  # the liveness trial's single aborted attempt
+
+
+def test_the_failed_filter_hides_the_passed_trials(chromium: str, report_page: Path) -> None:
+    dom, console = dump_dom(chromium, report_page, "failed")
+
+    assert console == []
+    assert dom.errors.strip() == ""
+    assert dom.hidden_trials == ["pass", "pass"]
 
 
 def test_hostile_report_strings_stay_text_in_the_browser(chromium: str, tmp_path: Path) -> None:
