@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from chaos.decide import coin
 from chaos.faults import Injection
@@ -45,6 +46,9 @@ class RunContext:
     _task_labels: dict[tuple[str, str], str] = field(default_factory=dict)
     _task_counts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: NodeTimeoutErrors raised by LangGraph's watchdogs and not yet matched to an attempt
+    #: (None when nobody observes them; see `chaos.inject.observe_timeouts`).
+    timeouts: list[Any] | None = None
     #: The current invocation (0 for the first; each ``repeat`` adds one, on its own thread).
     invocation: int = 0
 
@@ -78,6 +82,14 @@ class RunContext:
                 rec.fault = inj.fault.describe()
                 rec.fault_kind = inj.fault.kind
                 return inj
+        return None
+
+    def claim_timeout(self, node: str) -> Any:
+        """The oldest unclaimed NodeTimeoutError of ``node`` (removed), or None."""
+        with self._lock:
+            for i, exc in enumerate(self.timeouts or ()):
+                if exc.node == node:
+                    return self.timeouts.pop(i)  # type: ignore[union-attr]
         return None
 
     def mark_fired(self, inj: Injection) -> None:

@@ -53,6 +53,8 @@ class Chaos:
         self.disabled_checks = list(disabled_checks)
         self.injections: list[Injection] = []
         self.results: list[TrialResult] = []
+        #: How many runs were started (also those that raised before producing a result).
+        self.runs_started = 0
         #: Context managers entered around every run (see `chaos.trial.RunHook`).
         self.around: list[RunHook] = []
         self._instrumented: dict[int, InstrumentedGraph] = {}
@@ -131,6 +133,7 @@ class Chaos:
                 each on a fresh thread, within the same trial: how cache hits and TTL expiry
                 are exercised (``repeat=[299, 2]``: a hit at 299 s, a miss at 301 s).
         """
+        self.runs_started += 1
         inst = self.instrument(graph)
         if any(inj.fault.level == "http" for inj in self.injections):
             _ = self.http  # transport-level faults need the HTTP router around the runs
@@ -184,6 +187,7 @@ class Chaos:
         """
         from chaos.shutdown import run_drain_trial
 
+        self.runs_started += 1
         result = run_drain_trial(
             graph, input, node=node, attempts=attempts, saver=saver, serve=serve, resume=resume,
             invoke=invoke, seed=self.seed, test_id=self._next_id(), config=config,
@@ -215,6 +219,7 @@ class Chaos:
         """
         from chaos.shutdown import kill, run_kill_trial
 
+        self.runs_started += 1
         result = run_kill_trial(
             target, input, node=node, fault=kill(grace, at=at), saver=saver,  # type: ignore[arg-type]
             durability=durability, resume=resume, idempotent=idempotent, seed=self.seed,

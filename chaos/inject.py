@@ -24,6 +24,7 @@ import dataclasses
 import functools
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -451,7 +452,22 @@ class _Attempt:
             rec.error_message = str(error)[:500]
 
     def finish_cancelled(self) -> None:
-        """A cancelled attempt: tell a timeout watchdog's cancel from a sibling's failure."""
+        """A cancelled attempt: tell a timeout watchdog's cancel from a sibling's failure.
+
+        LangGraph builds the NodeTimeoutError *before* it cancels the node's task, so while
+        `observe_timeouts` is active the watchdog's verdict is already recorded when the
+        cancellation reaches the wrapper: claim it. Without the observer (a run outside
+        `run_once`), infer the kind from the elapsed time and the policy.
+        """
+        node_name = self.info.site.rsplit("/", 1)[-1]
+        exc = self.ctx.claim_timeout(node_name)
+        if exc is not None:
+            self.finish("timeout", exc)
+            self.rec.timeout_kind = exc.kind
+            return
+        if self.ctx.timeouts is not None:
+            self.finish("cancelled")
+            return
         now = self.ctx.now()
         tp = self.info.timeout
         kind = None
@@ -555,6 +571,32 @@ def _async_wrapper(afunc: Callable[..., Any], info: NodeInfo, active: ActiveRun)
         return result
 
     return wrapped
+
+
+@contextmanager
+def observe_timeouts(ctx: RunContext) -> Iterator[None]:
+    """Record every NodeTimeoutError LangGraph's timeout watchdogs raise during a run.
+
+    ``langgraph.pregel._retry`` raises ``NodeTimeoutError(...)`` by its module-level name and
+    uses it nowhere else, so rebinding that name to a recording factory (which still returns
+    the real exception class) tells the journal exactly which attempts timed out, and how,
+    without guessing from the clock. Restored on exit, also when the run fails.
+    """
+    from langgraph.pregel import _retry
+
+    original = _retry.NodeTimeoutError
+    ctx.timeouts = []
+
+    def recording(node: str, elapsed: float, **kwargs: Any) -> Any:
+        exc = original(node, elapsed, **kwargs)
+        ctx.timeouts.append(exc)  # type: ignore[union-attr]
+        return exc
+
+    _retry.NodeTimeoutError = recording  # type: ignore[assignment,misc]
+    try:
+        yield
+    finally:
+        _retry.NodeTimeoutError = original  # type: ignore[misc]
 
 
 async def _forever() -> None:

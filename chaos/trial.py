@@ -21,7 +21,7 @@ from chaos.context import RunContext
 from chaos.decide import unit_interval
 from chaos.errors import ChaosAbort
 from chaos.faults import Injection
-from chaos.inject import InstrumentedGraph
+from chaos.inject import InstrumentedGraph, observe_timeouts
 from chaos.journal import AttemptRecord, Journal
 
 InvokeMode = Literal["async", "sync"]
@@ -241,6 +241,7 @@ def run_once(
         inst.active.context = ctx
         try:
             with ExitStack() as stack:
+                stack.enter_context(observe_timeouts(ctx))
                 for hook in around:
                     stack.enter_context(hook(ctx))
                 if graph.cache is not None:
@@ -264,6 +265,7 @@ def run_once(
         inst.active.context = ctx
         try:
             with ExitStack() as stack:
+                stack.enter_context(observe_timeouts(ctx))
                 for hook in around:
                     stack.enter_context(hook(ctx))
                 if graph.cache is not None:

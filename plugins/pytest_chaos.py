@@ -337,6 +337,39 @@ def chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
     item.stash[CHAOS_KEY] = harness
     yield harness
     harness.close()
+    _fail_on_unfired(harness, item)
+
+
+def _fail_on_unfired(harness: Chaos, item: pytest.Item) -> None:
+    """Strictness at the test's scope: nothing declared may be silently ignored.
+
+    Faults declared on the marker but never run at all, and probabilistic faults that fired
+    in none of the test's runs, fail the test (per-run strictness is the ``faults_fired``
+    invariant, which leaves probabilistic faults to this check).
+    """
+    if not harness.results:
+        if harness.injections and not harness.runs_started:
+            labels = ", ".join(repr(i.label) for i in harness.injections)
+            pytest.fail(
+                f"{item.nodeid}: declared fault(s) {labels} never fired: the test never ran a graph. "
+                "Call chaos.run(graph, input) (or remove the @pytest.mark.chaos faults).",
+                pytrace=False,
+            )
+        return
+    from chaos.strictness import never_fired_across
+
+    trials = [r.to_json() for r in harness.results]
+    for trial in trials:  # one scope: every run of this test
+        trial["id"] = item.nodeid
+    unfired = never_fired_across(trials)
+    if unfired:
+        labels = ", ".join(repr(label) for _scope, label in unfired)
+        pytest.fail(
+            f"{item.nodeid}: probabilistic fault(s) {labels} fired in none of the test's "
+            f"{len(trials)} run(s); raise the probability or run more trials. "
+            f"Reproduce: {harness.repro}",
+            pytrace=False,
+        )
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:

@@ -85,7 +85,7 @@ def check_task(result: TrialResult, attempts: Sequence[AttemptRecord], policies:
                 )
             return
         if nxt is None:
-            if _retry_was_cut_short(result, rec, step.min_sleep):
+            if _retry_was_cut_short(result, rec, step.max_sleep):
                 return
             yield violation(
                 NAME, result,
@@ -117,10 +117,25 @@ def check_task(result: TrialResult, attempts: Sequence[AttemptRecord], policies:
             )
 
 
-def _retry_was_cut_short(result: TrialResult, rec: AttemptRecord, min_sleep: float) -> bool:
-    """True when the run ended (a sibling failed, the run was aborted) before the retry was due."""
+def _retry_was_cut_short(result: TrialResult, rec: AttemptRecord, max_sleep: float) -> bool:
+    """True when the run ended (a sibling failed, the run was aborted) before the retry was due.
+
+    The latest the retry could have been due is the end of the failed attempt plus the longest
+    sleep the policy allows (jitter included): a sibling failing before then cancels the sleep.
+    """
     journal = result.journal
     assert rec.end is not None
     if journal.outcome == "ok":
         return False
-    return journal.duration < rec.end + min_sleep - EPS or journal.outcome in ("aborted", "deadlock")
+    if journal.outcome in ("aborted", "deadlock"):
+        return True
+    if journal.duration >= rec.end + max_sleep + EPS:
+        return False
+    # Only another task's terminal failure cancels this task's backoff; if this task's own
+    # error ended the run, it gave up early.
+    last_of: dict[str, AttemptRecord] = {}
+    for a in journal.attempts:
+        last_of[a.task] = a
+    return any(
+        a.task != rec.task and a.outcome in ("error", "timeout", "aborted") for a in last_of.values()
+    )

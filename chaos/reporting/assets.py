@@ -268,11 +268,23 @@ MAIN_SCRIPT = """
         esc(h.method || '') + ' ' + esc(h.url || '') + ' at ' + secs(h.time) + ': ' + (h.status !== null && h.status !== undefined ? h.status : esc(h.error || 'no response')) +
         (h.fault ? ' (fault: ' + esc(h.fault) + ')' : '') + (h.task ? ' from ' + esc(h.task) : '') + '</title></line>');
     });
-    (t.events || []).forEach(function (e, k) {
-      var ex = x(e.time).toFixed(1);
-      o.push('<line class="ev ev-' + esc(e.kind) + '" x1="' + ex + '" x2="' + ex + '" y1="' + (TOP - 12) + '" y2="' + bottom + '"><title>' +
-        esc(e.kind) + ' at ' + secs(e.time) + (e.node ? ' on ' + esc(e.node) : '') + (e.detail ? ': ' + esc(e.detail) : '') + '</title></line>');
-      o.push('<text class="evlabel" x="' + (+ex + 3) + '" y="' + (TOP - 14 + (k % 2) * 9) + '">' + esc(shorten(e.kind, 14)) + '</text>');
+    // Events at the same instant (a SIGTERM, its drain and the resume often share one) are
+    // drawn as one line with one label, so their labels never overprint each other.
+    var groups = [], byX = {};
+    (t.events || []).forEach(function (e) {
+      var key = x(e.time).toFixed(0);
+      if (!byX[key]) { byX[key] = {time: e.time, evs: []}; groups.push(byX[key]); }
+      byX[key].evs.push(e);
+    });
+    groups.forEach(function (g, k) {
+      var ex = x(g.time).toFixed(1), last = g.evs[g.evs.length - 1];
+      var text = g.evs.map(function (e) {
+        return esc(e.kind) + ' at ' + secs(e.time) + (e.node ? ' on ' + esc(e.node) : '') + (e.detail ? ': ' + esc(e.detail) : '');
+      }).join('\\n');
+      var label = g.evs.map(function (e) { return e.kind; }).join(' \\u00b7 ');
+      o.push('<line class="ev ev-' + esc(last.kind) + '" x1="' + ex + '" x2="' + ex + '" y1="' + (TOP - 12) + '" y2="' + bottom +
+        '"><title>' + text + '</title></line>');
+      o.push('<text class="evlabel" x="' + (+ex + 3) + '" y="' + (TOP - 14 + (k % 2) * 9) + '">' + esc(shorten(label, 40)) + '</text>');
     });
     (t.violations || []).forEach(function (v, k) {
       if (typeof v.time !== 'number') return;

@@ -245,3 +245,19 @@ def test_there_is_no_chaos_summary_without_chaos_trials(pytester: pytest.Pyteste
     result = pytester.runpytest("--chaos")
     result.assert_outcomes(passed=1)
     result.stdout.no_fnmatch_line("*chaos summary*")
+
+
+def test_a_marked_test_that_never_runs_a_graph_fails_naming_its_faults(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+        from chaos import faults
+
+        @pytest.mark.chaos(faults.hang(), node="fetch")
+        def test_forgot_to_run(chaos):
+            assert True
+        """
+    )
+    result = pytester.runpytest("--chaos", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*declared fault(s) 'hang -> fetch' never fired: the test never ran a graph*"])
+    result.assert_outcomes(passed=1, errors=1)

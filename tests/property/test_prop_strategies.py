@@ -8,7 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import find, given, settings
+from hypothesis import find as _find
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chaos
@@ -17,6 +18,12 @@ from chaos import ChaosUsageError, faults
 from chaos.faults import Injection
 from chaos.http import faults as http_faults
 from tests.property import prop_graphs as pg
+
+
+def find(strategy, condition):
+    """hypothesis.find, derandomized and without the example database: the minimal example
+    must not depend on the global random state other tests leave behind or on earlier runs."""
+    return _find(strategy, condition, settings=settings(database=None, derandomize=True))
 
 QUICK = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 

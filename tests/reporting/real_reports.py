@@ -2,8 +2,9 @@
 
 The trials run LangGraph graphs under the harness (simulated time, so a 10 s idle timeout costs
 milliseconds) and are assembled by `chaos.report.build_report`, exactly as ``--chaos-report``
-does. Two passing trials show retries with backoff waits and idle timeouts; two failing trials
-show a ``liveness`` violation (a hang nothing can time out) and a ``faults_fired`` one.
+does. Passing trials show retries with backoff waits, idle timeouts, and a real SIGTERM drain
+and resume (`Chaos.drain`); two failing trials show a ``liveness`` violation (a hang nothing
+can time out) and a ``faults_fired`` one.
 """
 
 from __future__ import annotations
@@ -54,6 +55,15 @@ def _trial(test_id: str, graph: Any, inp: dict[str, Any], *injections: tuple[Any
         chaos.close()
 
 
+def _drain_trial(test_id: str, inp: dict[str, Any]) -> dict[str, Any]:
+    """A real SIGTERM while ``rank`` runs: the run drains, checkpoints and resumes."""
+    chaos = Chaos(seed=SEED, test_id=test_id, repro=f"pytest --chaos --chaos-seed={SEED} -k '{test_id}'")
+    try:
+        return chaos.drain(support_builder, inp, node="rank", saver="memory", raise_on_violation=False).to_json()
+    finally:
+        chaos.close()
+
+
 @functools.cache
 def _real_report() -> dict[str, Any]:
     question = {"question": "How do I rotate API keys?"}
@@ -62,6 +72,7 @@ def _real_report() -> dict[str, Any]:
         _trial("support::hang", support_builder, question, (faults.hang(), "search", [1])),
         _trial("support::never_fires", support_builder, question, (faults.exception(RuntimeError("boom")), "answer", [3])),
         _trial("no_timeout::hang", _no_timeout_builder(), {}, (faults.hang(), "fetch", [1])),
+        _drain_trial("support::drain", question),
     ]
     return build_report(SEED, trials)
 
@@ -74,9 +85,9 @@ def real_report() -> dict[str, Any]:
 def with_run_events(report: dict[str, Any]) -> dict[str, Any]:
     """Add run events and HTTP records to the idle-timeout trial.
 
-    The harness of this tree records neither yet (drains, resumes, kills and the HTTP fault
-    router are landing separately), so the records are written here in the report schema's
-    shape, at times that fall inside the real trial's journal.
+    The real drain trial's events all happen at 0 s and no trial here sends HTTP requests, so
+    these records (in the report schema's shape, at times inside the trial's real journal)
+    exercise events spread over the axis and HTTP ticks on the task lanes.
     """
     trial = next(t for t in report["trials"] if t["id"] == "support::hang")
     trial["events"] = [

@@ -115,6 +115,7 @@ class Dom(HTMLParser):
         self.timelines = 0
         self.bars = 0
         self.rects = 0
+        self.event_lines = 0
         self.imgs = 0
         self.errors = ""
         self._in_errors = False
@@ -134,6 +135,8 @@ class Dom(HTMLParser):
             self._svg_depth = 1
         elif tag == "svg" and self._svg_depth:
             self._svg_depth += 1
+        elif tag == "line" and self._svg_depth and "ev" in classes:
+            self.event_lines += 1
         elif tag == "rect" and self._svg_depth:
             self.rects += 1
             self.bars += "bar" in classes
@@ -176,12 +179,14 @@ def test_every_timeline_renders_without_errors_when_all_trials_are_opened(chromi
     assert console == []
     assert dom.errors.strip() == ""
     assert dom.root_attrs.get("data-chaos-errors") is None
-    assert dom.trials == 4
-    assert dom.timelines == 4, "one timeline per opened trial"
-    assert dom.root_attrs.get("data-chaos-ready") is not None, "the page script did not finish"
-    # 9 + 8 + 6 attempts in the support trials and 1 in the liveness one, one bar each.
-    assert dom.bars == 24
+    assert dom.trials == 5
+    assert dom.timelines == 5, "one timeline per opened trial"
+    assert dom.root_attrs.get("data-chaos-ready") == "5", "the page script did not finish"
+    # 9 + 8 + 6 + 6 attempts in the support trials and 1 in the liveness one, one bar each.
+    assert dom.bars == 30
     assert dom.rects > dom.bars  # lane backgrounds and violation outlines too
+    # The real drain's sigterm, drain and resume share 0 s (one line); the added ones do not.
+    assert dom.event_lines == 1 + 3
 
 
 def test_only_the_first_failed_trial_is_drawn_when_the_page_opens(chromium: str, report_page: Path) -> None:
@@ -198,7 +203,7 @@ def test_the_failed_filter_hides_the_passed_trials(chromium: str, report_page: P
 
     assert console == []
     assert dom.errors.strip() == ""
-    assert dom.hidden_trials == ["pass", "pass"]
+    assert dom.hidden_trials == ["pass", "pass", "pass"]
 
 
 def test_hostile_report_strings_stay_text_in_the_browser(chromium: str, tmp_path: Path) -> None:
@@ -217,7 +222,7 @@ def test_hostile_report_strings_stay_text_in_the_browser(chromium: str, tmp_path
     assert console == []
     assert dom.errors.strip() == ""
     assert dom.imgs == 0
-    assert dom.timelines == 4
+    assert dom.timelines == 5
 
 
 def test_a_thousand_trial_report_opens_fast_and_draws_only_the_opened_trial(chromium: str, tmp_path: Path) -> None:

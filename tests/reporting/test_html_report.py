@@ -94,12 +94,13 @@ def test_the_summary_shows_seed_counts_faults_by_kind_and_violated_invariants() 
     page = render_html(real_report())
 
     assert "seed <b class=\"mono\">20251122</b>" in page
-    assert '<span class="n">4</span>trials' in page
-    assert '<span class="n">2</span>passed' in page
+    assert '<span class="n">5</span>trials' in page
+    assert '<span class="n">3</span>passed' in page
     assert '<span class="n">2</span>failed' in page
     faults = page[page.index("Faults injected, by kind"):page.index("Invariants violated")]
     assert re.search(r">hang</td><td class=\"num\">4<", faults)
     assert re.search(r">http_status</td><td class=\"num\">2<", faults)
+    assert re.search(r">sigterm</td><td class=\"num\">1<", faults)
     invariants = page[page.index("Invariants violated"):page.index('aria-label="trials"')]
     assert re.search(r">faults_fired</td><td class=\"num\">1<", invariants)
     assert re.search(r">liveness</td><td class=\"num\">1<", invariants)
@@ -109,15 +110,15 @@ def test_the_summary_shows_seed_counts_faults_by_kind_and_violated_invariants() 
 def test_a_failing_trial_shows_its_violations_and_repro_first_and_open() -> None:
     trials = parse_trials(render_html(real_report()))
 
-    assert [t["verdict"] for t in trials] == ["fail", "fail", "pass", "pass"]
-    assert [t["open"] for t in trials] == [True, False, False, False]
+    assert [t["verdict"] for t in trials] == ["fail", "fail", "pass", "pass", "pass"]
+    assert [t["open"] for t in trials] == [True, False, False, False, False]
     liveness = trials[0]
     assert liveness["id"] == "no_timeout::hang"
     assert len(liveness["violations"]) == 1
     assert liveness["violations"][0].startswith("liveness (node fetch, at 0 s): node 'fetch' hangs")
     assert liveness["repro"] == "pytest --chaos --chaos-seed=20251122 -k 'no_timeout::hang'"
     assert trials[1]["violations"][0].startswith("faults_fired (node answer): declared fault")
-    assert trials[2]["violations"] == [] and trials[3]["violations"] == []
+    assert all(t["violations"] == [] for t in trials[2:])
 
 
 def test_violations_are_styled_red() -> None:
@@ -197,6 +198,8 @@ def test_the_data_blob_carries_what_the_timeline_draws() -> None:
     }
     assert [e["kind"] for e in hang["events"]] == ["drain", "kill", "resume"]
     assert [h["status"] for h in hang["http"] if "status" in h] == [503, 200]
+    drain = next(t for t in blob["trials"] if t["id"] == "support::drain")
+    assert [e["kind"] for e in drain["events"]] == ["sigterm", "drain", "resume"]
 
 
 def test_findings_are_listed_when_the_report_has_them() -> None:
