@@ -52,6 +52,13 @@ class TrialResult:
     instrumented: InstrumentedGraph | None = None
     chaos_config: dict[str, Any] | None = None
     baseline_config: dict[str, Any] | None = None
+    #: How the chaos run was made, so a checker can replay it (e.g. a shadow run): the test
+    #: id the fault decisions hashed, the input, the invoke mode and the graph context.
+    test_id: str | None = None
+    input: Any = None
+    invoke: str = "async"
+    context: Any = None
+    repeats: Sequence[float] = ()
 
     @property
     def verdict(self) -> Literal["pass", "fail"]:
@@ -167,6 +174,11 @@ def run_trial(
         instrumented=inst,
         chaos_config=run_config(config, chaos_tid),
         baseline_config=run_config(config, base_tid) if baseline else None,
+        test_id=test_id,
+        input=input,
+        invoke=invoke,
+        context=context,
+        repeats=tuple(repeats),
     )
     result.violations = run_checkers(result, disabled_checks, enabled_checks)
     return result

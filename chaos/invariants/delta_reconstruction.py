@@ -74,6 +74,7 @@ def check_delta_reconstruction(result: TrialResult) -> Iterable[Violation]:
         step = (snap.metadata or {}).get("step")
         for name in checked:
             yield from _compare(result, name, fields[name], snap, step, history.get(name, {}), origin)
+    yield from _compare_with_shadow(result, checked, snapshots)
     final = result.journal.final_state
     if result.journal.outcome == "ok" and isinstance(final, dict) and snapshots:
         latest = snapshots[-1]
@@ -89,6 +90,39 @@ def check_delta_reconstruction(result: TrialResult) -> Iterable[Violation]:
                     f"{_show(rebuilt)}. {_INVARIANCE}",
                     node=name, t=result.journal.duration,
                 )
+
+
+def _compare_with_shadow(result: TrialResult, checked: list[str], snapshots: list[Any]) -> Iterable[Violation]:
+    """Each checkpoint's rebuilt value equals the full-state shadow run's stored value.
+
+    This catches what replaying the saver's own writes cannot: a saver that loses, reorders
+    or duplicates the writes it was given (the shadow never touches that saver).
+    """
+    if not checked or not snapshots:
+        return
+    from chaos.invariants.delta_shadow import shadow_values
+
+    shadow = shadow_values(result, checked)
+    if not shadow:
+        return
+    seen: set[int] = set()
+    for snap in snapshots[::-1]:  # newest first: the latest checkpoint of each superstep
+        step = (snap.metadata or {}).get("step")
+        if not isinstance(step, int) or step in seen or step not in shadow:
+            continue
+        seen.add(step)
+        for name in checked:
+            rebuilt, want = snap.values.get(name, MISSING), shadow[step].get(name, MISSING)
+            if _differs(want, rebuilt):
+                yield violation(
+                    NAME, result,
+                    f"field {name!r} at superstep {step}: the checkpointer rebuilds {_show(rebuilt)} "
+                    f"but a shadow run of the same graph with the same reducer stored as full state "
+                    f"holds {_show(want)}. Either the reducer is not batching-invariant or the "
+                    f"saver lost, reordered or duplicated writes. {_INVARIANCE}",
+                    node=name,
+                )
+                return
 
 
 def _read_thread(graph: Any, saver: Any, thread: dict[str, Any], checked: list[str]) -> tuple[list[Any], list[Any]]:

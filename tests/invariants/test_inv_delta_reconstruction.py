@@ -106,3 +106,31 @@ def test_add_messages_adapted_to_batches_still_diverges_after_a_remove_and_re_ad
     assert [m.id for m in result.output["messages"]] == ["b", "a"]
     found = result.violated("delta_reconstruction")
     assert found and "gives ['b', 'a'], but the checkpointer rebuilds ['a', 'b']" in found[0].message
+
+
+class ForgetfulHistorySaver(InMemorySaver):
+    """Broken: reading DeltaChannel history forgets the oldest write of every channel."""
+
+    def get_delta_channel_history(self, *, config: Any, channels: Any) -> Any:
+        history = super().get_delta_channel_history(config=config, channels=channels)
+        return {ch: {**h, "writes": list(h.get("writes", []))[1:]} for ch, h in history.items()}
+
+
+def test_a_saver_that_loses_writes_differs_from_the_full_state_shadow_run(harness: Chaos):
+    # The reducer is fine; the saver is not. Replaying the saver's own (lossy) history agrees
+    # with LangGraph's reconstruction, so only the shadow run with full-state channels sees it.
+    graph = counting(concat).compile(checkpointer=ForgetfulHistorySaver())
+    result = harness.run(graph, {}, baseline=False, raise_on_violation=False)
+    messages = [v.message for v in result.violated("delta_reconstruction")]
+    shadow = [m for m in messages if "a shadow run of the same graph with the same reducer stored as full state" in m]
+    assert shadow, messages
+    assert "field 'items' at superstep" in shadow[0]
+
+
+def test_the_shadow_run_agrees_with_a_correct_saver(harness: Chaos):
+    from chaos.invariants.delta_shadow import shadow_values
+
+    result = harness.run(counting(concat), {}, baseline=False)
+    values = shadow_values(result, ["items"])
+    assert values is not None and values[max(values)]["items"] == [0, 1, 2, 3, 4]
+    assert result.violated("delta_reconstruction") == []
