@@ -122,3 +122,27 @@ def test_two_shards_merged_equal_one_unsharded_run(pytester: pytest.Pytester):
 def test_a_bad_shard_value_is_a_usage_error(pytester: pytest.Pytester):
     result = pytester.runpytest("--chaos", "--chaos-shard=3/2")
     result.stderr.fnmatch_lines(["*--chaos-shard: '3/2' is not I/N with 1 <= I <= N*"])
+
+
+def test_the_bundled_pack_validates_against_the_editor_schema():
+    import tomllib
+
+    import jsonschema
+
+    root = Path(__file__).parents[2]
+    schema = json.loads((root / "chaos/scenarios/scenario.schema.json").read_text())
+    for f in sorted((root / "scenarios").glob("*.chaos.toml")):
+        jsonschema.validate(tomllib.loads(f.read_text()), schema)
+
+
+def test_the_editor_schema_knows_every_fault_kind_and_key():
+    from chaos.scenarios.load import FAULT_KINDS, ROUTE_KEYS, SCENARIO_KEYS
+
+    root = Path(__file__).parents[2]
+    schema = json.loads((root / "chaos/scenarios/scenario.schema.json").read_text())
+    props = schema["properties"]
+    assert set(props["faults"]["items"]["properties"]["kind"]["enum"]) == set(FAULT_KINDS)
+    assert set(props["scenario"]["properties"]) == SCENARIO_KEYS
+    assert set(props["routes"]["items"]["properties"]) == ROUTE_KEYS
+    params = {p for kind in FAULT_KINDS.values() for p in kind.params}
+    assert params <= set(props["faults"]["items"]["properties"])
