@@ -115,6 +115,8 @@ class InstrumentedGraph:
     active: ActiveRun
     owns_checkpointer: bool = False
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    #: Facts learned about this graph once and reused across trials (e.g. reachable nodes).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def sites(self, *, include_hidden: bool = False) -> list[str]:
         """Node sites in definition order; hidden LangGraph nodes only when asked."""

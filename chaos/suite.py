@@ -7,7 +7,10 @@ covers different nodes across trials and seeds while every trial replays exactly
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from chaos.decide import unit_interval
 from chaos.faults import FAULT_KINDS, Injection
@@ -43,16 +46,50 @@ def eligible_nodes(inst: InstrumentedGraph, kind: str) -> list[NodeInfo]:
     return nodes
 
 
-def plan_case(inst: InstrumentedGraph, *, target: str, kind: str, trial: int, seed: int) -> SuiteCase:
-    """Choose the node for one suite trial (first attempt of that node's first task)."""
+def reachable_sites(
+    inst: InstrumentedGraph, input: Any, *, config: dict[str, Any] | None = None, around: Sequence[Any] = ()
+) -> frozenset[str]:
+    """The nodes that run when ``input`` meets no fault (one simulated run, memoised).
+
+    A fault aimed at a node the input never reaches (a fallback behind an error handler, a
+    branch not taken) could never fire: the suite aims only at nodes that run.
+    """
+    from chaos.context import RunContext
+    from chaos.trial import run_once, thread_id_for
+
+    key = ("reachable", json.dumps(input, sort_keys=True, default=repr), json.dumps(config, sort_keys=True, default=repr))
+    if key not in inst.memo:
+        journal = run_once(
+            inst, input, RunContext(0, "chaos-suite-reachability", ()), clock="simulated", invoke="async",
+            config=config, context=None, thread_id=thread_id_for(key[1], "reachability", 0), seed=0, around=around,
+        )
+        inst.memo[key] = frozenset(a.node for a in journal.attempts)
+    return inst.memo[key]
+
+
+def plan_case(
+    inst: InstrumentedGraph,
+    *,
+    target: str,
+    kind: str,
+    trial: int,
+    seed: int,
+    reachable: Collection[str] | None = None,
+) -> SuiteCase:
+    """Choose the node for one suite trial (first attempt of that node's first task).
+
+    ``reachable`` (see `reachable_sites`) limits the choice to nodes the input makes run.
+    """
     if kind not in FAULT_KINDS:
         raise KeyError(kind)
     nodes = eligible_nodes(inst, kind)
+    if reachable is not None:
+        nodes = [n for n in nodes if n.site in reachable]
     if not nodes:
         reason = (
-            "no async node has an idle_timeout, so a stall cannot be observed"
+            "no async node that runs on this input has an idle_timeout, so a stall cannot be observed"
             if kind == "stall"
-            else "the graph has no nodes to put faults into"
+            else "no node runs on this input, so there is nowhere to put a fault"
         )
         return SuiteCase(kind, trial, None, reason)
     pick = nodes[int(unit_interval(seed, target, kind, trial) * len(nodes))]

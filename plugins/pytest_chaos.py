@@ -423,21 +423,25 @@ class ChaosTrialItem(pytest.Item):
         self.trial = trial
 
     def runtest(self) -> None:
-        from chaos.suite import plan_case
+        from chaos.suite import plan_case, reachable_sites
         from chaos.targets import parse_input
         from chaos.trial import ChaosViolation, run_trial
 
         config = self.config
         seed = config.stash[SEED_KEY]
         inst = _instrumented_target(config, self.target)
-        case = plan_case(inst, target=self.target, kind=self.kind, trial=self.trial, seed=seed)
-        if case.injection is None:
-            pytest.skip(f"{self.target}: {self.kind}: {case.skip_reason}")
         raw_input = _setting(config, "chaos_input", "chaos_input")
         source = "--chaos-input" if config.getoption("chaos_input") is not None else "chaos_input (ini)"
+        graph_input = parse_input(raw_input, source=source)
+        case = plan_case(
+            inst, target=self.target, kind=self.kind, trial=self.trial, seed=seed,
+            reachable=reachable_sites(inst, graph_input),
+        )
+        if case.injection is None:
+            pytest.skip(f"{self.target}: {self.kind}: {case.skip_reason}")
         result = run_trial(
             inst,
-            parse_input(raw_input, source=source),
+            graph_input,
             injections=[case.injection],
             seed=seed,
             test_id=self.nodeid,
