@@ -23,27 +23,36 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 
-class EmbeddedSqliteSaver(SqliteSaver):
-    """`SqliteSaver` usable from `ainvoke`: async methods call the sync ones inline."""
+class InlineAsyncMixin:
+    """Async saver methods that run the sync ones inline on the event loop thread.
+
+    For savers whose own async path would run on a thread or a connection the simulated clock
+    cannot see, or that is bound to one event loop while every trial gets a fresh one. Put it
+    first in the bases: ``class X(InlineAsyncMixin, SqliteSaver)``.
+    """
 
     async def aget_tuple(self, config: Any) -> Any:
-        return self.get_tuple(config)
+        return self.get_tuple(config)  # type: ignore[attr-defined]
 
     async def alist(self, config: Any, *, filter: Any = None, before: Any = None, limit: Any = None) -> AsyncIterator[Any]:
-        for item in self.list(config, filter=filter, before=before, limit=limit):
+        for item in self.list(config, filter=filter, before=before, limit=limit):  # type: ignore[attr-defined]
             yield item
 
     async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
-        return self.put(config, checkpoint, metadata, new_versions)
+        return self.put(config, checkpoint, metadata, new_versions)  # type: ignore[attr-defined]
 
     async def aput_writes(self, config: Any, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = "") -> None:
-        self.put_writes(config, writes, task_id, task_path)
+        self.put_writes(config, writes, task_id, task_path)  # type: ignore[attr-defined]
 
     async def adelete_thread(self, thread_id: str) -> None:
-        self.delete_thread(thread_id)
+        self.delete_thread(thread_id)  # type: ignore[attr-defined]
 
     async def aget_delta_channel_history(self, *, config: Any, channels: Sequence[str]) -> Mapping[str, Any]:
-        return self.get_delta_channel_history(config=config, channels=channels)
+        return self.get_delta_channel_history(config=config, channels=channels)  # type: ignore[attr-defined]
+
+
+class EmbeddedSqliteSaver(InlineAsyncMixin, SqliteSaver):
+    """`SqliteSaver` usable from `ainvoke`: async methods call the sync ones inline."""
 
 
 def sqlite_saver_in(directory: str | Path | None = None) -> EmbeddedSqliteSaver:
@@ -265,27 +274,8 @@ def postgres_saver(url: str) -> BaseCheckpointSaver[Any]:
     """
     from langgraph.checkpoint.postgres import PostgresSaver
 
-    class EmbeddedPostgresSaver(PostgresSaver):
+    class EmbeddedPostgresSaver(InlineAsyncMixin, PostgresSaver):
         """`PostgresSaver` whose async methods run the sync ones inline."""
-
-        async def aget_tuple(self, config: Any) -> Any:
-            return self.get_tuple(config)
-
-        async def alist(self, config: Any, *, filter: Any = None, before: Any = None, limit: Any = None) -> AsyncIterator[Any]:
-            for item in self.list(config, filter=filter, before=before, limit=limit):
-                yield item
-
-        async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
-            return self.put(config, checkpoint, metadata, new_versions)
-
-        async def aput_writes(self, config: Any, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = "") -> None:
-            self.put_writes(config, writes, task_id, task_path)
-
-        async def adelete_thread(self, thread_id: str) -> None:
-            self.delete_thread(thread_id)
-
-        async def aget_delta_channel_history(self, *, config: Any, channels: Sequence[str]) -> Mapping[str, Any]:
-            return self.get_delta_channel_history(config=config, channels=channels)
 
     _migrate_postgres(url)
     return ClockHeldSaver(EmbeddedPostgresSaver(_postgres_connect(url)))
