@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -248,7 +248,9 @@ def run_once(
             "In production this run would hang; give the node a TimeoutPolicy."
         )
 
-    async def amain() -> None:
+    @contextmanager
+    def active_run() -> Iterator[None]:
+        """The run's context for the wrappers, LangGraph's timeouts observed, the hooks entered."""
         ctx.now = _rebase(ctx)
         inst.active.context = ctx
         try:
@@ -256,42 +258,38 @@ def run_once(
                 stack.enter_context(observe_timeouts(ctx))
                 for hook in around:
                     stack.enter_context(hook(ctx))
-                if graph.cache is not None:
-                    await graph.aclear_cache()
-                async for mode, chunk in graph.astream(input, cfg, **kwargs):
-                    record(mode, chunk)
-                for n, wait in enumerate(repeats, 1):
-                    # The same input again after `wait` simulated seconds, on a fresh thread
-                    # (the node cache is not scoped by thread: this is how hits and TTL
-                    # expiry happen within one trial).
-                    await asyncio.sleep(wait)
-                    ctx.invocation = n
-                    ctx.event("repeat", None, f"invocation {n + 1} after {wait:g}s")
-                    async for mode, chunk in graph.astream(input, repeat_config(cfg, n), **kwargs):
-                        record(mode, chunk)
+                yield
         finally:
             inst.active.context = None
 
-    def smain() -> None:
-        ctx.now = _rebase(ctx)
-        inst.active.context = ctx
-        try:
-            with ExitStack() as stack:
-                stack.enter_context(observe_timeouts(ctx))
-                for hook in around:
-                    stack.enter_context(hook(ctx))
-                if graph.cache is not None:
-                    graph.clear_cache()
-                for mode, chunk in graph.stream(input, cfg, **kwargs):
+    def next_invocation(n: int, wait: float) -> dict[str, Any]:
+        # The same input again after `wait` simulated seconds, on a fresh thread (the node
+        # cache is not scoped by thread: this is how hits and TTL expiry happen in one trial).
+        ctx.invocation = n
+        ctx.event("repeat", None, f"invocation {n + 1} after {wait:g}s")
+        return repeat_config(cfg, n)
+
+    async def amain() -> None:
+        with active_run():
+            if graph.cache is not None:
+                await graph.aclear_cache()
+            async for mode, chunk in graph.astream(input, cfg, **kwargs):
+                record(mode, chunk)
+            for n, wait in enumerate(repeats, 1):
+                await asyncio.sleep(wait)
+                async for mode, chunk in graph.astream(input, next_invocation(n, wait), **kwargs):
                     record(mode, chunk)
-                for n, wait in enumerate(repeats, 1):
-                    time.sleep(wait)  # simulated: advances the trial clock
-                    ctx.invocation = n
-                    ctx.event("repeat", None, f"invocation {n + 1} after {wait:g}s")
-                    for mode, chunk in graph.stream(input, repeat_config(cfg, n), **kwargs):
-                        record(mode, chunk)
-        finally:
-            inst.active.context = None
+
+    def smain() -> None:
+        with active_run():
+            if graph.cache is not None:
+                graph.clear_cache()
+            for mode, chunk in graph.stream(input, cfg, **kwargs):
+                record(mode, chunk)
+            for n, wait in enumerate(repeats, 1):
+                time.sleep(wait)  # simulated: advances the trial clock
+                for mode, chunk in graph.stream(input, next_invocation(n, wait), **kwargs):
+                    record(mode, chunk)
 
     try:
         if invoke == "async":

@@ -33,9 +33,16 @@ def _fmt(v: object) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m chaos.bench", description="Measure the harness's overhead over the graph itself")
-    parser.add_argument("--quick", action="store_true", help="Small counts: every row in a few seconds (numbers are rough)")
-    parser.add_argument("--json", default="bench.json", metavar="PATH", help="Where to write the results as JSON (default: bench.json)")
+    parser = argparse.ArgumentParser(
+        prog="python -m chaos.bench", description="Measure the harness's overhead over the graph itself"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="Small counts: every row in a few seconds (numbers are rough)"
+    )
+    parser.add_argument(
+        "--json", default="reports/bench.json", metavar="PATH",
+        help="Where to write the results as JSON (default: reports/bench.json)",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     started = time.perf_counter()
@@ -46,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"quick": args.quick, "python": platform.python_version(), "cpus": os.cpu_count(),
             "loadavg_start": load, "loadavg_end": os.getloadavg() if load else None, "seconds": elapsed}
     print(f"\n{elapsed:.1f} s; load average {meta['loadavg_start']} -> {meta['loadavg_end']} on {meta['cpus']} cpus")
-    Path(args.json).write_text(json.dumps({"meta": meta, "rows": [r.to_json() for r in rows]}, indent=2))
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"meta": meta, "rows": [r.to_json() for r in rows]}, indent=2))
     return 0
 
 

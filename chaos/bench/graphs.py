@@ -24,6 +24,9 @@ class Case:
     input: dict[str, Any]
     config: dict[str, Any]
     nodes: int
+    #: Nodes ``await asyncio.sleep`` (model latency): a plain run waits for real, a trial does
+    #: not, so only CPU time compares the two.
+    sleeps: bool = False
 
 
 class ChainState(TypedDict, total=False):
@@ -101,7 +104,8 @@ def example_cases() -> list[Case]:
     out = []
     for mod in (support, research, llm, compensation):
         name = mod.__name__.rsplit(".", 1)[-1]
-        out.append(Case(name, mod.build, dict(mod.example_input), {}, len(mod.builder.nodes)))
+        out.append(Case(name, mod.build, dict(mod.example_input), {}, len(mod.builder.nodes),
+                        sleeps=name in ("llm", "research")))
     out.append(Case("long_thread[150]", long_thread.build, {"target": 150}, {"recursion_limit": 10_000}, 1))
     return out
 

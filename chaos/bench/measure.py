@@ -51,8 +51,13 @@ class Subject:
         """Wall seconds of one plain ``ainvoke`` on a fresh thread."""
         cfg = {**self.case.config, "configurable": {"thread_id": f"plain-{next(_ids)}"}}
         t0 = time.perf_counter()
-        self.loop.run_until_complete(self.plain.ainvoke(self.case.input, cfg))
+        self.loop.run_until_complete(self._ainvoke(cfg))
         return time.perf_counter() - t0
+
+    async def _ainvoke(self, cfg: dict[str, Any]) -> Any:
+        if self.plain.cache is not None:
+            await self.plain.aclear_cache()  # as every trial does: no run is served from cache
+        return await self.plain.ainvoke(self.case.input, cfg)
 
     def run_trial(self, *, checks: bool, injections: Sequence[Injection] = (), baseline: bool = False,
                   clock: str = "simulated") -> tuple[float, TrialResult]:
@@ -80,16 +85,23 @@ def trial(inst: InstrumentedGraph, case: Case, *, checks: bool = True, injection
     return result
 
 
-def interleaved(fns: dict[str, Callable[[], object]], reps: int) -> dict[str, tuple[float, float]]:
+def interleaved(
+    fns: dict[str, Callable[[], object]], reps: int, min_seconds: float = 0.0
+) -> dict[str, tuple[float, float]]:
     """Median (wall, CPU) seconds of each function, run round-robin so load hits all alike.
 
-    CPU time (all threads of this process) is the load-independent cross-check: on a shared
-    machine the wall time also counts the time other processes held the cores.
+    At least ``reps`` rounds, more until ``min_seconds`` of wall time were sampled (small
+    graphs take milliseconds: one scheduler hiccup would decide a median of 7). CPU time (all
+    threads of this process) is the load-independent cross-check: on a shared machine the
+    wall time also counts the time other processes held the cores.
     """
     samples: dict[str, list[tuple[float, float]]] = {k: [] for k in fns}
     for fn in fns.values():  # warm-up: imports, first compile of SQL, caches
         fn()
-    for _ in range(reps):
+    started = time.perf_counter()
+    rounds = 0
+    while rounds < reps or (time.perf_counter() - started < min_seconds and rounds < 50 * reps):
+        rounds += 1
         for key, fn in fns.items():
             w0, c0 = time.perf_counter(), time.process_time()
             fn()

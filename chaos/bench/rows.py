@@ -45,10 +45,12 @@ class Plan:
     throughput_trials: int
     memory_trials: tuple[int, int]
     history_trials: int
+    min_seconds: float = 0.0
+    throughput_rounds: int = 1
 
 
-FULL = Plan(reps=7, sizes=(5, 20, 100), examples=True, steps=(50, 150, 500), throughput_trials=150,
-            memory_trials=(100, 5000), history_trials=20)
+FULL = Plan(reps=7, sizes=(5, 20, 100), examples=True, steps=(50, 150, 500), throughput_trials=100,
+            memory_trials=(100, 5000), history_trials=20, min_seconds=1.0, throughput_rounds=3)
 QUICK = Plan(reps=1, sizes=(5,), examples=False, steps=(10, 30), throughput_trials=5,
              memory_trials=(5, 20), history_trials=3)
 
@@ -64,21 +66,28 @@ def overhead(plan: Plan) -> Row:
                 "plain": subject.run_plain,
                 "off": lambda: subject.run_trial(checks=False),
                 "on": lambda: subject.run_trial(checks=True),
-            }, plan.reps)
+            }, plan.reps, plan.min_seconds)
         finally:
             subject.close()
         (pw, pc), (fw, fc), (nw, nc) = m["plain"], m["off"], m["on"]
-        detail.append({"graph": case.name, "plain_ms": pw * 1e3, "off_ms": fw * 1e3, "on_ms": nw * 1e3,
-                       "ratio_off": fw / pw, "ratio_on": nw / pw, "cpu_ratio_off": fc / pc, "cpu_ratio_on": nc / pc})
+        d = {"graph": case.name, "plain_ms": pw * 1e3, "off_ms": fw * 1e3, "on_ms": nw * 1e3,
+             "ratio_off": fw / pw, "ratio_on": nw / pw, "cpu_ratio_off": fc / pc, "cpu_ratio_on": nc / pc}
+        # A graph whose nodes sleep: the plain run waits for real and the trial does not, so
+        # the wall ratio says nothing about overhead; its CPU ratio stands in.
+        d["sleeps"] = case.sleeps
+        d["overhead_off"] = d["cpu_ratio_off"] if case.sleeps else d["ratio_off"]
+        d["overhead_on"] = d["cpu_ratio_on"] if case.sleeps else d["ratio_on"]
+        detail.append(d)
     stats = {f"{agg}_{key}": fn([d[key] for d in detail])
              for agg, fn in (("worst", max), ("median", median))
-             for key in ("ratio_off", "ratio_on", "cpu_ratio_off", "cpu_ratio_on")}
+             for key in ("overhead_off", "overhead_on", "cpu_ratio_off", "cpu_ratio_on")}
     return Row(
         "1 overhead (trial / plain ainvoke)", stats,
-        f"off {stats['worst_ratio_off']:.2f}x, all on {stats['worst_ratio_on']:.2f}x (worst of {len(detail)} "
-        f"graphs; median {stats['median_ratio_off']:.2f}x / {stats['median_ratio_on']:.2f}x; CPU time worst "
-        f"{stats['worst_cpu_ratio_off']:.2f}x / {stats['worst_cpu_ratio_on']:.2f}x)",
-        "off <= 1.3x, all on <= 2.0x", stats["worst_ratio_off"] <= 1.3 and stats["worst_ratio_on"] <= 2.0, detail,
+        f"off {stats['worst_overhead_off']:.2f}x, all on {stats['worst_overhead_on']:.2f}x (worst of {len(detail)} "
+        f"graphs; median {stats['median_overhead_off']:.2f}x / {stats['median_overhead_on']:.2f}x; CPU time "
+        f"worst {stats['worst_cpu_ratio_off']:.2f}x / {stats['worst_cpu_ratio_on']:.2f}x)",
+        "off <= 1.3x, all on <= 2.0x",
+        stats["worst_overhead_off"] <= 1.3 and stats["worst_overhead_on"] <= 2.0, detail,
     )
 
 
@@ -125,7 +134,9 @@ def _throughput_worker(n: int, barrier: Any, out: Any) -> None:
 
 
 def _trials_per_second(procs: int, n: int) -> float:
-    mp = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    # spawn, not fork: clean workers that inherit nothing from the rows measured before (in
+    # this process forked workers scaled worse). Start-up is excluded by the barrier.
+    mp = multiprocessing.get_context("spawn")
     barrier, out = mp.Barrier(procs), mp.Queue()
     workers = [mp.Process(target=_throughput_worker, args=(n, barrier, out)) for _ in range(procs)]
     for w in workers:
@@ -137,8 +148,12 @@ def _trials_per_second(procs: int, n: int) -> float:
 
 
 def throughput(plan: Plan) -> Row:
-    one = _trials_per_second(1, plan.throughput_trials)
-    two = _trials_per_second(2, plan.throughput_trials)
+    # Alternating rounds, medians: other jobs on a shared machine come and go within seconds.
+    ones, twos = [], []
+    for _ in range(plan.throughput_rounds):
+        ones.append(_trials_per_second(1, plan.throughput_trials))
+        twos.append(_trials_per_second(2, plan.throughput_trials))
+    one, two = median(ones), median(twos)
     return Row(
         "3 throughput (trials/s, chain[5], baseline+chaos+checks)",
         {"one_proc": one, "two_procs": two, "scaling": two / one},
@@ -163,7 +178,8 @@ def growth(plan: Plan, overhead_row: Row | None) -> Row:
             t1 = time.perf_counter()
             violations = list(check_delta_reconstruction(result))
             t2 = time.perf_counter()
-            assert not violations, violations
+            if violations:  # a fault-free long thread must reconstruct: anything else is a bug
+                raise RuntimeError(f"delta_reconstruction failed on {case.name}: {violations[0].message}")
             walls.append(t1 - t0)
             checks.append(t2 - t1)
         inst.close()
@@ -226,14 +242,18 @@ def memory(plan: Plan) -> tuple[Row, dict[str, Any]]:
 
 # -- 6. real clock -------------------------------------------------------------------------------
 def real_clock(plan: Plan) -> Row:
-    small = Case("backoff_small", lambda: backoff_heavy(interval=0.01, max_interval=0.08, run_timeout=0.2, jitter=False), {}, {}, 2)
+    def small_graph() -> Any:
+        return backoff_heavy(interval=0.01, max_interval=0.08, run_timeout=0.2, jitter=False)
+
+    small = Case("backoff_small", small_graph, {}, {}, 2)
     small_faults = [
         Injection.of(faults.exception(ConnectionError("flaky")), "flaky", attempts=range(1, 5)),
         Injection.of(faults.hang(), "slowpoke", attempts=[1]),
     ]
     subset: list[tuple[Case, list[Injection]]] = [(small, small_faults)]
     if plan.examples:
-        subset += [(c, []) for c in example_cases() if c.name in ("support", "research")]
+        # Not llm/research: their nodes sleep for seconds, far from "small intervals".
+        subset += [(c, []) for c in example_cases() if c.name in ("support", "compensation")]
     subset.append((Case("chain[20]", lambda: chain(20), {"n": 0}, {}, 20), []))
     total = {"real": 0.0, "simulated": 0.0}
     detail = []

@@ -101,7 +101,7 @@ def test_a_violated_invariant_fails_its_item_and_the_exit_status_is_1(pytester: 
         consecutive=True,
     )
     result.stdout.fnmatch_lines(
-        ["SKIPPED [[]1[]] *: broken:builder: stall: no async node has an idle_timeout, so a stall cannot be observed"]
+        ["SKIPPED [[]1[]] *: broken:builder: stall: no async node that runs on this input has an idle_timeout, so a stall cannot be observed"]
     )
 
 
