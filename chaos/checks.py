@@ -78,10 +78,13 @@ def run_checkers(result: TrialResult, disabled: Iterable[str] = (), enabled: Ite
                 f"unknown invariant(s) {sorted(unknown)} to {what}; known: {', '.join(_CHECKERS)}"
             )
     out: list[Violation] = []
+    checked = []
     for name, checker in _CHECKERS.items():
         if name in off or (name in _OPT_IN and name not in on):
             continue
+        checked.append(name)
         out.extend(checker(result))
+    result.checked = checked
     return out
 
 

@@ -24,6 +24,7 @@ def build_report(seed: int, trials: Iterable[dict[str, Any]]) -> dict[str, Any]:
         a["fault_kind"] for t in ordered for a in t["journal"] if a.get("fault_kind")
     )
     violations = Counter(v["invariant"] for t in ordered for v in t["violations"])
+    checked = Counter(name for t in ordered for name in t.get("checked", []))
     return {
         "schema_version": SCHEMA_VERSION,
         "seed": seed,
@@ -33,6 +34,7 @@ def build_report(seed: int, trials: Iterable[dict[str, Any]]) -> dict[str, Any]:
             "failed": sum(t["verdict"] == "fail" for t in ordered),
             "faults_injected": dict(sorted(faults.items())),
             "violations": dict(sorted(violations.items())),
+            "checked": dict(sorted(checked.items())),
         },
         "trials": ordered,
     }

@@ -59,6 +59,8 @@ class TrialResult:
     invoke: str = "async"
     context: Any = None
     repeats: Sequence[float] = ()
+    #: The invariants that were checked (set by `chaos.checks.run_checkers`).
+    checked: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> Literal["pass", "fail"]:
@@ -97,6 +99,7 @@ class TrialResult:
             "faults": [i.to_json() for i in self.injections],
             "fired": [i.label for i in self.injections if i not in self.never_fired],
             "verdict": self.verdict,
+            "checked": list(self.checked),
             "violations": [v.to_json() for v in self.violations],
             "journal": self.journal.to_json()["attempts"],
             "events": self.journal.to_json()["events"],

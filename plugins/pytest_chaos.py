@@ -567,12 +567,16 @@ class _ReportCollector:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.unfired: list[tuple[str, str]] = []
+        self.durations: list[tuple[float, str]] = []
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         trials = getattr(report, "chaos_trials", None)
         if trials and report.when == "call":
             self.config.stash[REPORTS_KEY].extend(trials)
+            # Wall time stays out of the JSON report (same seed, same bytes); the terminal
+            # summary lists the slowest items from pytest's own timing.
+            self.durations.append((report.duration, report.nodeid))
         audit = getattr(report, "chaos_audit", None)
         if audit and report.when == "call":
             self.config.stash[AUDITS_KEY].append(audit)
@@ -630,8 +634,12 @@ class _ReportCollector:
         )
         faults = ", ".join(f"{k}={v}" for k, v in summary["faults_injected"].items()) or "none"
         tr.write_line(f"faults injected: {faults}")
+        tr.write_line(f"invariants checked: {', '.join(summary['checked']) or 'none'}")
         viol = ", ".join(f"{k}={v}" for k, v in summary["violations"].items()) or "none"
         tr.write_line(f"invariants violated: {viol}")
+        slowest = sorted(self.durations, reverse=True)[:3]
+        if slowest:
+            tr.write_line("slowest trials: " + ", ".join(f"{node} {secs:.2f}s" for secs, node in slowest))
         storms = sorted({e["detail"] for t in trials for e in t.get("events", []) if e["kind"] == "http_retry_storm"})
         for detail in storms[:10]:
             tr.write_line(f"retry storm: {detail}")

@@ -59,7 +59,9 @@ def test_the_summary_counts_injected_faults_by_kind(pytester: pytest.Pytester, b
     path = pytester.path / "chaos.json"
     pytester.runpytest("--chaos", broken, "--chaos-seed=2", f"--chaos-report={path}", "-k", "http_429 or http_5xx or slow")
     summary = load_report(path)["summary"]
+    checked = summary.pop("checked")
     assert summary == {"trials": 3, "passed": 3, "failed": 0, "faults_injected": {"http_status": 2, "slow": 1}, "violations": {}}
+    assert checked["faults_fired"] == checked["liveness"] == checked["steady_state"] == 3
 
 
 def test_the_same_seed_writes_the_same_report(pytester: pytest.Pytester, retrying: None) -> None:
