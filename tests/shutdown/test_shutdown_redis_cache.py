@@ -56,3 +56,32 @@ def test_redis_cache_ttl_is_checked_in_real_time(redis_url: str):
     assert RUNS == ["lookup", "lookup"]  # run 2 was served by Redis, run 3 missed after the TTL
     assert second[0].get("__metadata__") == {"cached": True}
     assert "__metadata__" not in first[0] and "__metadata__" not in third[0]
+
+
+def _redis_graph(redis_url: str) -> Any:
+    cache = redis_cache(redis_url, prefix=f"langgraph-chaos-test:{uuid.uuid4().hex}:")
+    g = StateGraph(S)
+    g.add_node("lookup", lookup, cache_policy=CachePolicy(ttl=1))
+    g.add_edge(START, "lookup")
+    g.add_edge("lookup", END)
+    return g.compile(cache=cache)
+
+
+def test_cache_ttl_says_it_cannot_judge_redis_ttls_on_simulated_time(redis_url: str):
+    from chaos import Chaos
+
+    result = Chaos(seed=1, test_id="redis-sim").run(_redis_graph(redis_url), {"q": "x"}, repeat=[0.5], baseline=False)
+    notes = [e.detail for e in result.journal.events if e.kind == "note"]
+    assert any("Redis server's clock" in (n or "") and "--chaos-clock=real" in (n or "") for n in notes)
+    assert result.verdict == "pass"
+
+
+def test_cache_ttl_checks_redis_in_real_time_with_a_short_ttl(redis_url: str):
+    from chaos import Chaos
+
+    # ttl=1 s on the server: a hit 0.2 s after the entry is written, a miss 1.3 s later.
+    result = Chaos(seed=1, test_id="redis-real", clock="real").run(
+        _redis_graph(redis_url), {"q": "x"}, repeat=[0.2, 1.3], baseline=False
+    )
+    assert [a.outcome for a in result.attempts("lookup")] == ["ok", "cached", "ok"]
+    assert "cache_ttl" in result.checked and result.verdict == "pass"
