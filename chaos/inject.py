@@ -22,6 +22,7 @@ import contextvars
 import copy
 import dataclasses
 import functools
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -404,6 +405,38 @@ class _Attempt:
             return f.make()
         return None
 
+    def before_body(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, can_wait_forever: bool, why: str) -> float:
+        """Apply the faults that act before the body runs.
+
+        Raises what replaces the body (exceptions, HTTP errors, a hang nothing can end);
+        returns the latency to wait first: 0, the seconds of a slow call, or ``math.inf`` for a
+        hang that a timeout will end. Also keeps the node's input and its NodeError (error
+        handlers) on the record for the checkers, and interposes on heartbeats for stalls.
+        """
+        self.rec.input, self.rec.node_error = (args[0] if args else None), kwargs.get("error")
+        if (err := self.immediate_error()) is not None:
+            raise err
+        delay = 0.0
+        if isinstance(self.fault, Hang):
+            self.fire()
+            if not can_wait_forever:
+                raise self.hang_abort(why)
+            delay = math.inf
+        elif isinstance(self.fault, Slow):
+            self.fire()
+            delay = self.fault.seconds
+        self.patch_runtime(kwargs)
+        return delay
+
+    def after_body(self) -> bool:
+        """Apply the faults that act after the body returned; True when the node must stall."""
+        if self.stalled:
+            return True
+        if isinstance(self.fault, LostResult):
+            self.fire()
+            raise self.fault.make()
+        return False
+
     def hang_abort(self, why: str) -> ChaosAbort:
         return ChaosAbort(
             self.info.site,
@@ -495,6 +528,10 @@ class _Attempt:
             self.finish("error", exc)
 
 
+_SYNC_CANNOT_TIME_OUT = "it is a sync node, which LangGraph cannot time out"
+_NO_TIMEOUT_REACHES = "no TimeoutPolicy reaches it"
+
+
 def _sync_wrapper(func: Callable[..., Any], info: NodeInfo, active: ActiveRun) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -502,24 +539,15 @@ def _sync_wrapper(func: Callable[..., Any], info: NodeInfo, active: ActiveRun) -
         if ctx is None:
             return func(*args, **kwargs)
         att = _Attempt(ctx, info, get_config())
-        att.rec.input, att.rec.node_error = (args[0] if args else None), kwargs.get("error")  # for checkers
         token = _CURRENT_ATTEMPT.set(att)
         try:
-            if (err := att.immediate_error()) is not None:
-                raise err
-            if isinstance(att.fault, Hang):
-                att.fire()
-                raise att.hang_abort("it is a sync node, which LangGraph cannot time out")
-            if isinstance(att.fault, Slow):
-                att.fire()
-                time.sleep(att.fault.seconds)
-            att.patch_runtime(kwargs)
+            # A sync body cannot be cancelled: a hang or a stall ends the trial at once.
+            delay = att.before_body(args, kwargs, can_wait_forever=False, why=_SYNC_CANNOT_TIME_OUT)
+            if delay:
+                time.sleep(delay)  # simulated: advances the trial clock
             result = func(*args, **kwargs)
-            if att.stalled:
-                raise att.hang_abort("it is a sync node, which LangGraph cannot time out")
-            if isinstance(att.fault, LostResult):
-                att.fire()
-                raise att.fault.make()
+            if att.after_body():
+                raise att.hang_abort(_SYNC_CANNOT_TIME_OUT)
         except BaseException as exc:
             att.finish_exception(exc)
             raise
@@ -538,29 +566,19 @@ def _async_wrapper(afunc: Callable[..., Any], info: NodeInfo, active: ActiveRun)
         if ctx is None:
             return await afunc(*args, **kwargs)
         att = _Attempt(ctx, info, get_config())
-        att.rec.input, att.rec.node_error = (args[0] if args else None), kwargs.get("error")  # for checkers
         token = _CURRENT_ATTEMPT.set(att)
         try:
-            if (err := att.immediate_error()) is not None:
-                raise err
-            if isinstance(att.fault, Hang):
-                att.fire()
-                if not info.can_time_out:
-                    raise att.hang_abort("no TimeoutPolicy reaches it")
-                await _forever()
-            if isinstance(att.fault, Slow):
-                att.fire()
-                await asyncio.sleep(att.fault.seconds)
-            att.patch_runtime(kwargs)
+            delay = att.before_body(args, kwargs, can_wait_forever=info.can_time_out, why=_NO_TIMEOUT_REACHES)
+            if delay == math.inf:
+                await _forever()  # only a timeout watchdog's cancellation ends it
+            elif delay:
+                await asyncio.sleep(delay)
             att.note_heartbeat_passthrough(kwargs)
             result = await afunc(*args, **kwargs)
-            if att.stalled:
+            if att.after_body():
                 if not info.can_time_out:
-                    raise att.hang_abort("no TimeoutPolicy reaches it")
+                    raise att.hang_abort(_NO_TIMEOUT_REACHES)
                 await _forever()
-            if isinstance(att.fault, LostResult):
-                att.fire()
-                raise att.fault.make()
         except asyncio.CancelledError:
             att.finish_cancelled()
             raise
