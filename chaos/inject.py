@@ -167,6 +167,8 @@ def instrument(
         cache = cache_factory() if (cache_factory and needs_cache) else None
         graph = builder.compile(checkpointer=checkpointer, cache=cache)
         inst = InstrumentedGraph(graph, nodes, active, owns_checkpointer=checkpointer is not None)
+        if checkpointer is not None:
+            inst.cleanups.append(_closer(checkpointer))
     elif isinstance(target, Pregel):
         graph = _instrument_compiled(target, "", active, nodes, ())
         inst = InstrumentedGraph(graph, nodes, active)
@@ -177,6 +179,17 @@ def instrument(
         )
     _finish_node_info(inst)
     return inst
+
+
+def _closer(saver: Any) -> Callable[[], None]:
+    """Close what the harness opened for a builder: the saver's database connection."""
+
+    def close() -> None:
+        target = getattr(saver, "close", None) or getattr(getattr(saver, "conn", None), "close", None)
+        if callable(target):
+            target()
+
+    return close
 
 
 # -- copying graphs ---------------------------------------------------------------------------

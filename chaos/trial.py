@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphDrained, GraphInterrupt
 
 from chaos.checks import Violation, run_checkers
@@ -272,8 +273,18 @@ def run_once(
         ctx.event("repeat", None, f"invocation {n + 1} after {wait:g}s")
         return repeat_config(cfg, n)
 
+    saver = graph.checkpointer if isinstance(graph.checkpointer, BaseCheckpointSaver) else None
+    thread_ids = [cfg["configurable"]["thread_id"]] + [
+        repeat_config(cfg, n)["configurable"]["thread_id"] for n in range(1, len(repeats) + 1)
+    ]
+
     async def amain() -> None:
         with active_run():
+            if saver is not None:
+                # Thread ids are deterministic; a persistent saver (PostgreSQL, a file) may still
+                # hold a thread from an earlier session, which would resume instead of starting.
+                for tid in thread_ids:
+                    await saver.adelete_thread(tid)
             if graph.cache is not None:
                 await graph.aclear_cache()
             async for mode, chunk in graph.astream(input, cfg, **kwargs):
@@ -285,6 +296,9 @@ def run_once(
 
     def smain() -> None:
         with active_run():
+            if saver is not None:
+                for tid in thread_ids:
+                    saver.delete_thread(tid)
             if graph.cache is not None:
                 graph.clear_cache()
             for mode, chunk in graph.stream(input, cfg, **kwargs):
