@@ -99,11 +99,13 @@ class ScenarioItem(pytest.Item):
         common = dict(seed=seed, test_id=self.nodeid, nondeterministic=sc.nondeterministic,
                       disable=disable, repro=repro, raise_on_violation=False)
         if sc.shutdown_kind == "sigterm":
-            return run_drain_trial(
+            result = run_drain_trial(
                 load_target(sc.target), sc.inputs[self.input_index], node=inj.node,
                 attempts=sorted(inj.attempts) if inj.attempts else 1, saver=sc.checkpointer,
                 config=dict(sc.config) or None, **common,
             )
+            result.target = sc.target  # the builder has no name: report the scenario's target
+            return result
         return run_kill_trial(
             sc.target, sc.inputs[self.input_index], node=inj.node, fault=inj.fault,  # type: ignore[arg-type]
             saver=sc.checkpointer, idempotent=sc.idempotent, **common,
