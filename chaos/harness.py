@@ -19,7 +19,7 @@ from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
 
 from chaos.faults import Fault, Injection
-from chaos.inject import InstrumentedGraph, instrument
+from chaos.inject import InstrumentedGraph, graph_label, instrument
 from chaos.savers import default_cache, sqlite_saver_in
 from chaos.trial import ChaosViolation, ClockName, InvokeMode, RunHook, TrialResult, run_trial
 
@@ -144,7 +144,7 @@ class Chaos:
             injections=list(self.injections),
             seed=self.seed,
             test_id=f"{self.test_id}#{n}" if n else self.test_id,
-            target=getattr(graph, "name", None) or type(graph).__name__,
+            target=graph_label(graph),
             trial_id=self.test_id if n == 0 else f"{self.test_id}#{n}",
             clock=self.clock,
             invoke=invoke,

@@ -181,6 +181,13 @@ def instrument(
     return inst
 
 
+def graph_label(graph: Any) -> str:
+    """A readable name for reports: a compiled graph's name, or ``StateGraph(SchemaName)``."""
+    if isinstance(graph, StateGraph):
+        return f"StateGraph({getattr(graph.state_schema, '__name__', 'state')})"
+    return getattr(graph, "name", None) or type(graph).__name__
+
+
 def _closer(saver: Any) -> Callable[[], None]:
     """Close what the harness opened for a builder: the saver's database connection."""
 

@@ -54,7 +54,7 @@ from chaos.checks import run_checkers
 from chaos.context import RunContext
 from chaos.errors import ChaosUsageError
 from chaos.faults import Fault, Injection
-from chaos.inject import InstrumentedGraph, instrument
+from chaos.inject import InstrumentedGraph, graph_label, instrument
 from chaos.journal import Journal
 from chaos.trial import ChaosViolation, RunHook, TrialResult, run_config, run_once, thread_id_for
 
@@ -615,7 +615,7 @@ def run_plan(
     journal = run_once(inst, input, ctx, clock="simulated", invoke="async", config=config,
                        context=context, thread_id=chaos_tid, seed=seed, around=hooks)
     result = TrialResult(
-        id=tid, target=getattr(graph, "name", None) or type(graph).__name__, seed=seed,
+        id=tid, target=graph_label(graph), seed=seed,
         injections=list(plan), journal=journal, baseline=base_journal,
         never_fired=ctx.never_fired(), nondeterministic=nondeterministic, clock="simulated",
         instrumented=inst, chaos_config=run_config(config, chaos_tid),

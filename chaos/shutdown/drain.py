@@ -31,7 +31,7 @@ from chaos.checks import checker_names, run_checkers
 from chaos.context import RunContext, _trial_clock
 from chaos.errors import ChaosAbort, ChaosUsageError
 from chaos.faults import Injection
-from chaos.inject import InstrumentedGraph, instrument
+from chaos.inject import InstrumentedGraph, graph_label, instrument
 from chaos.journal import AttemptRecord
 from chaos.savers import default_cache
 from chaos.shutdown.faults import Sigterm
@@ -113,7 +113,7 @@ def run_drain_trial(
                     resume=resume, invoke=invoke, seed=seed, test_id=test_id, config=config,
                     context=context, nondeterministic=nondeterministic, disable=disable,
                     repro=repro, raise_on_violation=raise_on_violation,
-                    target=getattr(graph, "name", None) or type(graph).__name__)
+                    target=graph_label(graph))
     finally:
         inst.close()
 
