@@ -177,6 +177,7 @@ def test_a_cut_token_stream_is_not_retried_by_the_sdk_but_by_the_graph(chaos: Ch
         "httpx2.RemoteProtocolError",
         "httpcore2.RemoteProtocolError",
     ]
+    assert result.output["answer"] == "Rotate keys in Settings."
 
 
 def causes(exc: BaseException | None) -> list[BaseException]:
@@ -185,4 +186,3 @@ def causes(exc: BaseException | None) -> list[BaseException]:
         out.append(exc)
         exc = exc.__cause__ or exc.__context__
     return out
-    assert result.output["answer"] == "Rotate keys in Settings."

@@ -10,7 +10,6 @@ import httpx
 import pytest
 from hypothesis import find as _find
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import chaos
 import chaos.strategies as cst

@@ -1,0 +1,169 @@
+"""Options, ini settings and the one resolver for them (ini < command line < marker)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from chaos.inject import InstrumentedGraph
+
+SEED_KEY = pytest.StashKey[int]()
+REPORTS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+TARGETS_KEY = pytest.StashKey[dict[str, "InstrumentedGraph"]]()
+CHAOS_KEY = pytest.StashKey["Chaos"]()
+RESULT_KEY = pytest.StashKey["TrialResult"]()
+AUDITS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+
+CLOCKS = ("simulated", "real")
+SKIP_REASON = "chaos tests run only with --chaos (pass --chaos to run them)"
+MARKER_KWARGS = {"node", "attempts", "probability", "times", "clock", "disable", "seed"}
+
+
+
+# -- options ------------------------------------------------------------------------------------
+
+
+def _seed_value(text: str) -> int | str:
+    if text == "last":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise pytest.UsageError(
+            f"--chaos-seed: {text!r} is not an integer or the string 'last'"
+        ) from None
+
+
+def _shard_value(text: str) -> tuple[int, int]:
+    index, sep, total = text.partition("/")
+    try:
+        i, n = int(index), int(total)
+    except ValueError:
+        i = n = 0
+    if not sep or n < 1 or not 1 <= i <= n:
+        raise pytest.UsageError(
+            f"--chaos-shard: {text!r} is not I/N with 1 <= I <= N, e.g. --chaos-shard=1/4"
+        )
+    return i, n
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise pytest.UsageError(f"--chaos-trials: {text!r} is not a whole number") from None
+    if value < 1:
+        raise pytest.UsageError(f"--chaos-trials: {value} must be at least 1")
+    return value
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("chaos", "langgraph-chaos: fault injection for LangGraph graphs")
+    group.addoption(
+        "--chaos",
+        action="store_true",
+        default=False,
+        help="Run chaos tests and the fault suite of --chaos-target graphs\n"
+        "Without it the plugin injects nothing and chaos tests are skipped",
+    )
+    group.addoption(
+        "--chaos-target",
+        action="append",
+        default=[],
+        metavar="MODULE:ATTR",
+        help="A graph to run the built-in fault suite against (repeatable)\n"
+        "A StateGraph builder, a compiled graph, or a zero-argument callable returning one",
+    )
+    group.addoption(
+        "--chaos-input",
+        default=None,
+        metavar="JSON",
+        help="The input given to --chaos-target graphs (JSON; default {})",
+    )
+    group.addoption(
+        "--chaos-seed",
+        type=_seed_value,
+        default=None,
+        metavar="N|last",
+        help="Seed of every fault decision; 'last' reuses the previous run's seed",
+    )
+    group.addoption(
+        "--chaos-trials",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="Trials per target and fault kind (default 1, or the chaos_trials ini setting)",
+    )
+    group.addoption(
+        "--chaos-report",
+        default=None,
+        metavar="PATH",
+        help="Write the JSON report of every chaos trial to PATH",
+    )
+    group.addoption(
+        "--chaos-clock",
+        default=None,
+        choices=CLOCKS,
+        help="simulated (default): one deterministic virtual clock\n"
+        "real: the same trials in real time, to confirm a finding",
+    )
+    group.addoption(
+        "--chaos-html",
+        default=None,
+        metavar="PATH",
+        help="Write the self-contained HTML report (timelines of every trial) to PATH",
+    )
+    group.addoption(
+        "--chaos-shard",
+        type=_shard_value,
+        default=None,
+        metavar="I/N",
+        help="Run only shard I of N (1-based): tests split by a hash of their node id\n"
+        "Composes with -n inside a machine and with CI matrices across machines",
+    )
+    group.addoption(
+        "--chaos-audit",
+        action="store_true",
+        default=False,
+        help="Also audit every --chaos-target's configuration (one chaos-audit:MODULE:ATTR item each)\n"
+        "The item fails on findings of severity error; see docs/audit.md",
+    )
+    parser.addini("chaos_targets", "Graphs (MODULE:ATTR) to run the fault suite against", type="linelist", default=[])
+    parser.addini("chaos_input", "Default JSON input for chaos targets", default="")
+    parser.addini("chaos_trials", "Default trials per target and fault kind", default="1")
+    parser.addini("chaos_clock", "Default clock: simulated or real", default="simulated")
+    parser.addini("chaos_disable", "Invariants to turn off everywhere", type="linelist", default=[])
+    parser.addini(
+        "chaos_audit_ignore", "Audit findings to silence: CODE or CODE:node", type="linelist", default=[]
+    )
+
+
+def _setting(config: pytest.Config, option: str, ini: str) -> Any:
+    value = config.getoption(option)
+    return value if value is not None else config.getini(ini)
+
+
+def _clock(config: pytest.Config) -> str:
+    clock = _setting(config, "chaos_clock", "chaos_clock")
+    if clock not in CLOCKS:
+        raise pytest.UsageError(f"chaos_clock = {clock!r} (ini): use one of {', '.join(CLOCKS)}")
+    return clock
+
+
+def _trials(config: pytest.Config) -> int:
+    value = config.getoption("chaos_trials")
+    if value is None:
+        raw = config.getini("chaos_trials")
+        try:
+            value = int(raw)
+        except ValueError:
+            raise pytest.UsageError(f"chaos_trials = {raw!r} (ini): expected a whole number") from None
+        if value < 1:
+            raise pytest.UsageError(f"chaos_trials = {value} (ini): must be at least 1")
+    return value
+
+
+def _targets(config: pytest.Config) -> list[str]:
+    return [*config.getoption("chaos_target"), *config.getini("chaos_targets")]
