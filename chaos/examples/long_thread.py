@@ -11,21 +11,14 @@ recursion limit above it (the scenario sets ``recursion_limit``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any, TypedDict
 
 from langgraph.channels.delta import DeltaChannel
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import RetryPolicy
 
+from chaos.examples.research import concat
 from chaos.examples.support import is_transient
-
-
-def concat(state: list[str] | None, writes: Sequence[list[str]]) -> list[str]:
-    out = list(state or [])
-    for w in writes:
-        out.extend(w)
-    return out
 
 
 class LongState(TypedDict, total=False):

@@ -41,6 +41,7 @@ from chaos.context import RunContext
 from chaos.inject import current_attempt, instrument
 from chaos.journal import _jsonable
 from chaos.savers import ClockHeldSaver, EmbeddedSqliteSaver, postgres_saver
+from chaos.shutdown.savers import checkpoint_summary
 from chaos.targets import load_target
 
 #: Real seconds the child waits for the kill node's siblings to finish and be saved.
@@ -127,15 +128,6 @@ def build(target: Any, saver: Any, kill: dict[str, Any] | None, on_hold: Any) ->
     return instrument(compiled)
 
 
-def _summary(state: Any) -> dict[str, Any] | None:
-    if state is None or not (state.config or {}).get("configurable", {}).get("checkpoint_id"):
-        return None
-    return {
-        "step": (state.metadata or {}).get("step"),
-        "next": list(state.next),
-        "tasks_with_writes": sorted(t.name for t in state.tasks if t.result is not None),
-    }
-
 
 def main(raw: str) -> int:
     spec = json.loads(raw)
@@ -192,7 +184,7 @@ def main(raw: str) -> int:
             await saver.adelete_thread(spec["thread_id"])  # a server keeps earlier runs' threads
             await graph.ainvoke(spec["input"], cfg, **kwargs)
         else:
-            out["checkpoint"] = _summary(await graph.aget_state(cfg))
+            out["checkpoint"] = checkpoint_summary(await graph.aget_state(cfg))
             resume = spec.get("resume")
             if resume:
                 module, _, attr = resume.partition(":")

@@ -32,6 +32,7 @@ from chaos.context import RunContext, _trial_clock
 from chaos.errors import ChaosAbort, ChaosUsageError
 from chaos.faults import Injection
 from chaos.inject import InstrumentedGraph, graph_label, instrument
+from chaos.shutdown.savers import checkpoint_summary
 from chaos.journal import AttemptRecord
 from chaos.savers import default_cache
 from chaos.shutdown.faults import Sigterm
@@ -184,7 +185,7 @@ def _run(
 
         def after_serve(state: Any) -> None:
             out["split"] = len(ctx.journal.attempts)
-            out["checkpoint"] = _checkpoint(state)
+            out["checkpoint"] = checkpoint_summary(state)
             landed = ctx.landed
             k = landed.step if landed else None
             if out["interrupted"] == "drained":
@@ -316,16 +317,6 @@ def shutdown_disabled(disable: Sequence[str]) -> list[str]:
     names = set(checker_names())
     return [*disable, *(n for n in NOT_FOR_SHUTDOWN if n in names and n not in disable)]
 
-
-def _checkpoint(state: Any) -> dict[str, Any] | None:
-    """The thread's latest checkpoint, summarised (None when the thread has none)."""
-    if state is None or not (state.config or {}).get("configurable", {}).get("checkpoint_id"):
-        return None
-    return {
-        "step": (state.metadata or {}).get("step"),
-        "next": list(state.next),
-        "tasks_with_writes": sorted(t.name for t in state.tasks if t.result is not None),
-    }
 
 
 async def _forget_threads(saver: Any, thread_ids: Sequence[str]) -> None:

@@ -49,3 +49,14 @@ def make_saver(spec: SaverSpec) -> BaseCheckpointSaver[Any]:
             raise ChaosUsageError(f"the saver factory returned {type(made).__name__}, not a checkpointer")
         return made
     raise ChaosUsageError(f"saver={spec!r}: use one of {', '.join(SAVER_NAMES)}, a checkpointer, or a factory")
+
+
+def checkpoint_summary(state: Any) -> dict[str, Any] | None:
+    """A thread's latest checkpoint, summarised for the journal (None when the thread has none)."""
+    if state is None or not (state.config or {}).get("configurable", {}).get("checkpoint_id"):
+        return None
+    return {
+        "step": (state.metadata or {}).get("step"),
+        "next": list(state.next),
+        "tasks_with_writes": sorted(t.name for t in state.tasks if t.result is not None),
+    }
