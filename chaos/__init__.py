@@ -16,6 +16,11 @@ from chaos.inject import InstrumentedGraph, instrument
 from chaos.journal import AttemptRecord, Journal
 from chaos.trial import ChaosViolation, TrialResult, run_trial
 
+# Every module that registers invariants is imported here, so every process (each xdist
+# worker, a child process, a plain `import chaos.trial`) checks the same invariants in the
+# same order: a verdict must not depend on which modules a worker happened to import.
+from chaos import shutdown as _shutdown  # noqa: E402,F401
+
 __all__ = [
     "AttemptRecord",
     "Chaos",

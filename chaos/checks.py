@@ -36,18 +36,30 @@ Checker = Callable[["TrialResult"], Iterable[Violation]]
 _CHECKERS: dict[str, Checker] = {}
 #: Checkers that run only when a trial asks for them (``enable=[...]``).
 _OPT_IN: set[str] = set()
+_APPLIES: dict[str, Callable[[TrialResult], bool]] = {}
 
 
-def register_checker(name: str, checker: Checker | None = None, *, opt_in: bool = False) -> Any:
+def register_checker(
+    name: str,
+    checker: Checker | None = None,
+    *,
+    opt_in: bool = False,
+    applies_to: Callable[[TrialResult], bool] | None = None,
+) -> Any:
     """Register ``checker`` under ``name`` (usable as a decorator).
 
     The checker receives the `TrialResult` (with ``journal``, ``baseline`` and ``injections``)
     and yields `Violation`s. It runs after every trial unless turned off by name; an
-    ``opt_in`` checker runs only when a trial enables it by name.
+    ``opt_in`` checker runs only when a trial enables it by name; with ``applies_to``, only on
+    the trials it accepts (a drain invariant on drain trials), and only those list it as checked.
     """
 
     def add(fn: Checker) -> Checker:
         _CHECKERS[name] = fn
+        if applies_to is not None:
+            _APPLIES[name] = applies_to
+        else:
+            _APPLIES.pop(name, None)
         if opt_in:
             _OPT_IN.add(name)
         else:
@@ -81,6 +93,8 @@ def run_checkers(result: TrialResult, disabled: Iterable[str] = (), enabled: Ite
     checked = []
     for name, checker in _CHECKERS.items():
         if name in off or (name in _OPT_IN and name not in on):
+            continue
+        if name in _APPLIES and not _APPLIES[name](result):
             continue
         checked.append(name)
         out.extend(checker(result))
