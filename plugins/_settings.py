@@ -49,14 +49,19 @@ def _shard_value(text: str) -> tuple[int, int]:
     return i, n
 
 
-def _positive_int(text: str) -> int:
+def _trial_count(text: str, where: str) -> int:
+    """A whole number >= 1, or a usage error that says where the bad value came from."""
     try:
         value = int(text)
     except ValueError:
-        raise pytest.UsageError(f"--chaos-trials: {text!r} is not a whole number") from None
+        raise pytest.UsageError(f"{where}: {text!r} is not a whole number") from None
     if value < 1:
-        raise pytest.UsageError(f"--chaos-trials: {value} must be at least 1")
+        raise pytest.UsageError(f"{where}: {value} must be at least 1")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _trial_count(text, "--chaos-trials")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -154,15 +159,7 @@ def _clock(config: pytest.Config) -> str:
 
 def _trials(config: pytest.Config) -> int:
     value = config.getoption("chaos_trials")
-    if value is None:
-        raw = config.getini("chaos_trials")
-        try:
-            value = int(raw)
-        except ValueError:
-            raise pytest.UsageError(f"chaos_trials = {raw!r} (ini): expected a whole number") from None
-        if value < 1:
-            raise pytest.UsageError(f"chaos_trials = {value} (ini): must be at least 1")
-    return value
+    return value if value is not None else _trial_count(config.getini("chaos_trials"), "chaos_trials (ini)")
 
 
 def _targets(config: pytest.Config) -> list[str]:
