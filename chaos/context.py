@@ -19,7 +19,7 @@ from chaos.faults import Injection
 from chaos.journal import AttemptRecord, EventRecord, Journal
 
 
-def _trial_clock() -> Callable[[], float]:
+def trial_clock() -> Callable[[], float]:
     """Seconds since the run started, on the trial's clock when one is active."""
     try:
         from chaos.simtime import current_clock
@@ -41,7 +41,7 @@ class RunContext:
     test_id: str
     injections: Sequence[Injection] = ()
     journal: Journal = field(default_factory=Journal)
-    now: Callable[[], float] = field(default_factory=_trial_clock)
+    now: Callable[[], float] = field(default_factory=trial_clock)
     fired: Counter[Injection] = field(default_factory=Counter)
     _task_labels: dict[tuple[str, str], str] = field(default_factory=dict)
     _task_counts: Counter[str] = field(default_factory=Counter)

@@ -18,7 +18,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphDrained, GraphInterrupt
 
 from chaos.checks import Violation, run_checkers
-from chaos.context import RunContext
+from chaos.context import RunContext, trial_clock
 from chaos.decide import unit_interval
 from chaos.errors import ChaosAbort
 from chaos.faults import Injection
@@ -255,7 +255,7 @@ def run_once(
     @contextmanager
     def active_run() -> Iterator[None]:
         """The run's context for the wrappers, LangGraph's timeouts observed, the hooks entered."""
-        ctx.now = _rebase(ctx)
+        ctx.now = trial_clock()  # started here, inside the trial's clock
         inst.active.context = ctx
         try:
             with ExitStack() as stack:
@@ -330,13 +330,6 @@ def run_once(
             if rec.outcome == "unknown" and journal.outcome in ("aborted", "deadlock"):
                 rec.outcome = "aborted" if rec.fault else "cancelled"
     return journal
-
-
-def _rebase(ctx: RunContext) -> Any:
-    """The run's clock, started now (inside the trial's clock context)."""
-    from chaos.context import _trial_clock
-
-    return _trial_clock()
 
 
 def _fail(journal: Journal, outcome: str, exc: BaseException) -> None:

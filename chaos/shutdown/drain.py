@@ -28,7 +28,7 @@ from langgraph.pregel import Pregel
 from langgraph.runtime import RunControl
 
 from chaos.checks import checker_names, run_checkers
-from chaos.context import RunContext, _trial_clock
+from chaos.context import RunContext, trial_clock
 from chaos.errors import ChaosAbort, ChaosUsageError
 from chaos.faults import Injection
 from chaos.inject import InstrumentedGraph, graph_label, instrument
@@ -215,7 +215,7 @@ def _run(
         thread_cfg = run_config(config, tid)
 
         async def amain() -> None:
-            ctx.now = _trial_clock()
+            ctx.now = trial_clock()
             inst.active.context = ctx
             try:
                 if graph.cache is not None:
@@ -244,7 +244,7 @@ def _run(
                 inst.active.context = None
 
         def smain() -> None:
-            ctx.now = _trial_clock()
+            ctx.now = trial_clock()
             inst.active.context = ctx
             try:
                 if graph.cache is not None:
