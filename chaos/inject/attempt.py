@@ -1,0 +1,202 @@
+"""The attempt in flight: its journal record, its fault, and the faults acting around the body.
+
+`Attempt` is shared by the sync and the async wrappers (`chaos.inject.wrappers`); the running
+one is kept in a context variable so HTTP fault routing can tell which node and attempt sent a
+request (`current_attempt`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+from typing import Any
+
+from langgraph._internal._constants import CONF, CONFIG_KEY_RUNTIME
+from langgraph.errors import GraphBubbleUp, GraphInterrupt
+
+from chaos.context import RunContext
+from chaos.errors import ChaosAbort
+from chaos.faults import Hang, HttpStatus, Injection, LostResult, RaiseError, Slow, Stall, TransportError
+from chaos.inject.nodes import NodeInfo
+from chaos.journal import AttemptRecord
+
+#: The node attempt whose body is running in this context (None outside instrumented nodes).
+#: HTTP fault routing reads it to tell which node and attempt sent a request.
+_CURRENT_ATTEMPT: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar(
+    "chaos_current_attempt", default=None
+)
+
+
+def current_attempt() -> AttemptRecord | None:
+    """The journal record of the node attempt running in this context, if any."""
+    att = _CURRENT_ATTEMPT.get()
+    return att.rec if att is not None else None
+
+
+
+def _attempt_info(config: dict[str, Any]) -> tuple[str | None, int, int | None, Any]:
+    conf = config.get(CONF, {})
+    runtime = conf.get(CONFIG_KEY_RUNTIME)
+    exec_info = getattr(runtime, "execution_info", None)
+    task_id = getattr(exec_info, "task_id", None)
+    attempt = getattr(exec_info, "node_attempt", 1) or 1
+    step = config.get("metadata", {}).get("langgraph_step")
+    return task_id, attempt, step, runtime
+
+
+class Attempt:
+    """One attempt in flight: its record, its fault, and stall bookkeeping."""
+
+    def __init__(self, ctx: RunContext, info: NodeInfo, config: dict[str, Any]) -> None:
+        task_id, attempt, step, runtime = _attempt_info(config)
+        self.ctx = ctx
+        self.info = info
+        self.runtime = runtime
+        self.rec: AttemptRecord = ctx.begin(info.site, task_id, attempt, step)
+        self.injection: Injection | None = ctx.choose(self.rec)
+        self.fault = self.injection.fault if self.injection else None
+        self.last_progress = self.rec.start
+        self.heartbeats = 0
+        self.stalled = False
+
+    def fire(self) -> None:
+        assert self.injection is not None
+        self.ctx.mark_fired(self.injection)
+
+    def immediate_error(self) -> BaseException | None:
+        """The exception for faults that replace the node body, if this attempt has one."""
+        f = self.fault
+        if isinstance(f, RaiseError):
+            self.fire()
+            return f.make()
+        if isinstance(f, (HttpStatus, TransportError)):
+            self.fire()
+            return f.make()
+        return None
+
+    def before_body(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, can_wait_forever: bool, why: str) -> float:
+        """Apply the faults that act before the body runs.
+
+        Raises what replaces the body (exceptions, HTTP errors, a hang nothing can end);
+        returns the latency to wait first: 0, the seconds of a slow call, or ``math.inf`` for a
+        hang that a timeout will end. Also keeps the node's input and its NodeError (error
+        handlers) on the record for the checkers, and interposes on heartbeats for stalls.
+        """
+        self.rec.input, self.rec.node_error = (args[0] if args else None), kwargs.get("error")
+        if (err := self.immediate_error()) is not None:
+            raise err
+        delay = 0.0
+        if isinstance(self.fault, Hang):
+            self.fire()
+            if not can_wait_forever:
+                raise self.hang_abort(why)
+            delay = math.inf
+        elif isinstance(self.fault, Slow):
+            self.fire()
+            delay = self.fault.seconds
+        self.patch_runtime(kwargs)
+        return delay
+
+    def after_body(self) -> bool:
+        """Apply the faults that act after the body returned; True when the node must stall."""
+        if self.stalled:
+            return True
+        if isinstance(self.fault, LostResult):
+            self.fire()
+            raise self.fault.make()
+        return False
+
+    def hang_abort(self, why: str) -> ChaosAbort:
+        return ChaosAbort(
+            self.info.site,
+            f"node {self.info.site!r} hangs ({self.rec.fault}) and {why}: in production this "
+            "run would never finish. Give the node a TimeoutPolicy (async nodes only), e.g. "
+            f"add_node({self.info.site.rsplit('/', 1)[-1]!r}, fn, timeout=TimeoutPolicy(run_timeout=30)).",
+        )
+
+    def patch_runtime(self, kwargs: dict[str, Any]) -> None:
+        """Under a stall fault, interpose on runtime.heartbeat() to count and then swallow beats."""
+        if not isinstance(self.fault, Stall) or "runtime" not in kwargs or kwargs["runtime"] is None:
+            return
+        runtime = kwargs["runtime"]
+        original = runtime.heartbeat
+        limit = self.fault.after_heartbeats
+
+        def heartbeat() -> None:
+            self.heartbeats += 1
+            if self.heartbeats <= limit:
+                self.last_progress = self.ctx.now()
+                original()
+            elif not self.stalled:
+                self.stalled = True
+                self.fire()
+
+        kwargs["runtime"] = runtime.override(heartbeat=heartbeat)
+
+    def note_heartbeat_passthrough(self, kwargs: dict[str, Any]) -> None:
+        """Track heartbeats (without faults) so a timeout can be told idle from run."""
+        if isinstance(self.fault, Stall) or kwargs.get("runtime") is None:
+            return
+        runtime = kwargs["runtime"]
+        original = runtime.heartbeat
+
+        def heartbeat() -> None:
+            self.last_progress = self.ctx.now()
+            original()
+
+        kwargs["runtime"] = runtime.override(heartbeat=heartbeat)
+
+    def finish(self, outcome: str, error: BaseException | None = None) -> None:
+        rec = self.rec
+        rec.end = self.ctx.now()
+        rec.outcome = outcome  # type: ignore[assignment]
+        if error is not None:
+            rec.exc = error
+            rec.error = type(error).__name__
+            rec.error_message = str(error)[:500]
+
+    def finish_cancelled(self) -> None:
+        """A cancelled attempt: tell a timeout watchdog's cancel from a sibling's failure.
+
+        LangGraph builds the NodeTimeoutError *before* it cancels the node's task, so while
+        `observe_timeouts` is active the watchdog's verdict is already recorded when the
+        cancellation reaches the wrapper: claim it. Without the observer (a run outside
+        `run_once`), infer the kind from the elapsed time and the policy.
+        """
+        node_name = self.info.site.rsplit("/", 1)[-1]
+        exc = self.ctx.claim_timeout(node_name)
+        if exc is not None:
+            self.finish("timeout", exc)
+            self.rec.timeout_kind = exc.kind
+            return
+        if self.ctx.timeouts is not None:
+            self.finish("cancelled")
+            return
+        now = self.ctx.now()
+        tp = self.info.timeout
+        kind = None
+        if tp is not None:
+            eps = 1e-6
+            if tp.run_timeout is not None and now - self.rec.start >= tp.run_timeout - eps:
+                kind = "run"
+            elif tp.idle_timeout is not None and now - self.last_progress >= tp.idle_timeout - eps:
+                kind = "idle"
+        self.finish("timeout" if kind else "cancelled")
+        self.rec.timeout_kind = kind
+        if kind:
+            self.rec.error = "NodeTimeoutError"
+
+    def finish_exception(self, exc: BaseException) -> None:
+        if isinstance(exc, ChaosAbort):
+            self.finish("aborted", exc)
+        elif isinstance(exc, GraphInterrupt):
+            self.finish("interrupted", exc)
+        elif isinstance(exc, GraphBubbleUp):
+            self.finish("ok")  # ParentCommand and friends: control flow, not failure
+        else:
+            self.finish("error", exc)
+
+
+SYNC_CANNOT_TIME_OUT = "it is a sync node, which LangGraph cannot time out"
+NO_TIMEOUT_REACHES = "no TimeoutPolicy reaches it"
+
