@@ -1,7 +1,9 @@
 """``langgraph-chaos``: commands around reports.
 
     langgraph-chaos merge shard-1.json shard-2.json -o merged.json --html merged.html
-    langgraph-chaos html report.json report.html
+    langgraph-chaos html report.json report.html [--against previous.json]
+    langgraph-chaos diff previous.json report.json [--json] [--fail-on-missing] [--code-changed]
+    langgraph-chaos history reports/
 
 Shards of one nightly suite (``--chaos-shard=I/N`` on several machines) each write a JSON
 report; ``merge`` checks they share a seed, refuses overlapping trials with different results,
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos.report import build_report, write_report
+from chaos.reporting.diff import DiffError
 
 
 class MergeError(ValueError):
@@ -73,6 +76,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     html = sub.add_parser("html", help="Render a JSON report as a self-contained HTML report")
     html.add_argument("report")
     html.add_argument("output")
+    html.add_argument("--against", default=None, help="Also show what changed since this older JSON report")
+    diff = sub.add_parser("diff", help="What changed between two reports of one suite; exit 1 if it regressed")
+    diff.add_argument("old", help="The older JSON report (e.g. last night's)")
+    diff.add_argument("new", help="The newer JSON report")
+    diff.add_argument("--json", action="store_true", help="Print the comparison as JSON")
+    diff.add_argument("--fail-on-missing", action="store_true", help="Trials missing from NEW count as a regression")
+    diff.add_argument("--code-changed", action="store_true",
+                      help="The code changed between the runs: a same-seed change is no determinism defect")
+    history = sub.add_parser("history", help="How often each trial failed over the JSON reports in a folder")
+    history.add_argument("folder", help="A folder of JSON reports, one per night (read in file-name order)")
+    history.add_argument("--json", action="store_true", help="Print the history as JSON")
+    history.add_argument("--all", action="store_true", help="List every trial, not only those that ever failed")
     args = parser.parse_args(argv)
     try:
         if args.command == "merge":
@@ -89,9 +104,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"[faults_fired] {scope}: probabilistic fault {label!r} never fired in any trial", file=sys.stderr)
             if unfired or s["failed"]:
                 return 1
+        elif args.command == "diff":
+            from chaos.reporting.diff import diff_command
+
+            text, status = diff_command(_load(args.old), _load(args.new), as_json=args.json,
+                                        fail_on_missing=args.fail_on_missing, code_changed=args.code_changed)
+            print(text)
+            return status
+        elif args.command == "history":
+            from chaos.reporting.history import history_command
+
+            print(history_command(args.folder, as_json=args.json, show_all=args.all))
+        elif args.against:
+            from chaos.reporting.diff import render_compared_html
+
+            out = Path(args.output)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(render_compared_html(_load(args.report), _load(args.against)), encoding="utf-8")
         else:
             _write_html(args.output, _load(args.report))
-    except MergeError as exc:
+    except (MergeError, DiffError) as exc:
         print(f"langgraph-chaos: error: {exc}", file=sys.stderr)
         return 2
     return 0
