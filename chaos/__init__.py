@@ -2,7 +2,7 @@
 
 The public front. Faults live in `chaos.faults` (HTTP faults at the transport in
 `chaos.http.faults`); the pytest plugin (``--chaos``, the ``chaos``
-fixture and marker) lives in `plugins.pytest_chaos` and is registered by installing the package.
+fixture and marker) lives in `pytest_langgraph_chaos` (source: plugins/) and is registered by installing the package.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ from langgraph.cache.redis import RedisCache
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from chaos.extras import require_extra
+
 
 class InlineAsyncMixin:
     """Async saver methods that run the sync ones inline on the event loop thread.
@@ -272,6 +274,7 @@ def postgres_saver(url: str) -> BaseCheckpointSaver[Any]:
     fresh event loop never meets a connection bound to an earlier loop, and every query runs
     with the clock held. The schema is migrated once (``setup()``) on first use.
     """
+    require_extra("postgres", "postgres_saver (a PostgreSQL checkpointer)")
     from langgraph.checkpoint.postgres import PostgresSaver
 
     class EmbeddedPostgresSaver(InlineAsyncMixin, PostgresSaver):
@@ -291,6 +294,7 @@ class AsyncPostgresHeld(ClockHeldSaver):
     """
 
     def __init__(self, url: str) -> None:
+        require_extra("postgres", "async_postgres_saver (a PostgreSQL checkpointer)")
         self.url = url
         self._loop: Any = None
         self._saver: Any = None
@@ -391,6 +395,7 @@ class ClockHeldRedisCache(RedisCache[Any]):
 
 def redis_cache(url: str, *, prefix: str = "langgraph-chaos:cache:") -> ClockHeldRedisCache:
     """A `RedisCache` on the redis-server at ``url`` (for example ``redis://127.0.0.1:6379/0``)."""
+    require_extra("redis", "redis_cache (LangGraph's RedisCache)")
     import redis
 
     return ClockHeldRedisCache(redis.Redis.from_url(url), prefix=prefix)

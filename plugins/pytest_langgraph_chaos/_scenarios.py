@@ -9,25 +9,33 @@ key, the line and the fix.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from chaos.errors import ChaosUsageError
-from chaos.scenarios.load import ScenarioError, load_scenario
-from chaos.scenarios.model import Scenario
+from pytest_langgraph_chaos._nodes import ChaosFile, ChaosItem
+from pytest_langgraph_chaos._session import repro_command
+from pytest_langgraph_chaos._settings import SEED_KEY
+
+if TYPE_CHECKING:
+    from chaos.scenarios.model import Scenario
+    from chaos.trial import TrialResult
 
 SUFFIX = ".chaos.toml"
 
 
 def is_scenario_file(path: Any) -> bool:
+    """True for ``*.chaos.toml`` files (cheap: imports nothing)."""
     return str(path).endswith(SUFFIX)
 
 
-class ScenarioFile(pytest.File):
+class ScenarioFile(ChaosFile):
     """A scenario file; its items are the scenario's trials."""
 
     def collect(self) -> Iterator[pytest.Item]:
+        from chaos.errors import ChaosUsageError
+        from chaos.scenarios.load import ScenarioError, load_scenario
+
         scenario = load_scenario(self.path)
         inst = scenario_graph(self.config, scenario)
         for spec in scenario.faults:
@@ -42,13 +50,8 @@ class ScenarioFile(pytest.File):
                 name = f"{scenario.name}[in{i}-t{t}]" if many else f"{scenario.name}[t{t}]"
                 yield ScenarioItem.from_parent(self, name=name, scenario=scenario, input_index=i, trial=t)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if isinstance(excinfo.value, ChaosUsageError):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)
 
-
-class ScenarioItem(pytest.Item):
+class ScenarioItem(ChaosItem):
     """One trial of a scenario."""
 
     def __init__(self, *, scenario: Scenario, input_index: int, trial: int, **kwargs: Any) -> None:
@@ -58,16 +61,12 @@ class ScenarioItem(pytest.Item):
         self.trial = trial
 
     def runtest(self) -> None:
-        from chaos.trial import ChaosViolation, run_trial
-        from plugins.pytest_chaos import RESULT_KEY, SEED_KEY, repro_command
+        from chaos.trial import run_trial
 
         config = self.config
         sc = self.scenario
         if sc.shutdown_kind is not None:
-            result = self._shutdown_trial(config.stash[SEED_KEY], repro_command(config, self.nodeid))
-            self.stash[RESULT_KEY] = result
-            if not result.ok:
-                raise ChaosViolation(result)
+            self.record(self._shutdown_trial(config.stash[SEED_KEY], repro_command(config, self.nodeid)))
             return
         result = run_trial(
             scenario_graph(config, sc),
@@ -84,11 +83,9 @@ class ScenarioItem(pytest.Item):
             repeats=sc.repeat,
             around=[_http_for(sc)] if sc.uses_http else [],
         )
-        self.stash[RESULT_KEY] = result
-        if not result.ok:
-            raise ChaosViolation(result)
+        self.record(result)
 
-    def _shutdown_trial(self, seed: int, repro: str) -> Any:
+    def _shutdown_trial(self, seed: int, repro: str) -> TrialResult:
         """A drain (sigterm) or kill scenario: interrupt one run, resume it, check both."""
         from chaos.shutdown import run_drain_trial, run_kill_trial
         from chaos.targets import load_target
@@ -111,15 +108,8 @@ class ScenarioItem(pytest.Item):
             saver=sc.checkpointer, idempotent=sc.idempotent, **common,
         )
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        from chaos.trial import ChaosViolation
-
-        if isinstance(excinfo.value, (ChaosViolation, ChaosUsageError)):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)
-
-    def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"scenario {self.scenario.name} {self.name}"
+    def describe(self) -> str:
+        return f"scenario {self.scenario.name} {self.name}"
 
 
 _GRAPHS = pytest.StashKey[dict[tuple[Any, ...], Any]]()
@@ -129,8 +119,10 @@ def scenario_graph(config: pytest.Config, scenario: Scenario) -> Any:
     """The instrumented graph of a scenario (one per target/checkpointer/TTL per session)."""
     from langgraph.checkpoint.memory import InMemorySaver
 
+    from chaos.errors import ChaosUsageError
     from chaos.inject import instrument
     from chaos.savers import default_cache, sqlite_saver_in
+    from chaos.scenarios.load import ScenarioError
     from chaos.targets import load_target
 
     cache = config.stash.setdefault(_GRAPHS, {})

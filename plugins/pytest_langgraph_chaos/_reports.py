@@ -10,7 +10,7 @@ import pytest
 if TYPE_CHECKING:
     from chaos.trial import TrialResult
 
-from plugins._settings import AUDITS_KEY, CHAOS_KEY, REPORTS_KEY, RESULT_KEY, SEED_KEY, TARGETS_KEY
+from pytest_langgraph_chaos._settings import AUDITS_KEY, CHAOS_KEY, REPORTS_KEY, RESULT_KEY, SEED_KEY, TARGETS_KEY
 
 
 # -- reports -----------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class _ReportCollector:
         config = self.config
         trials = config.stash[REPORTS_KEY]
         if not hasattr(config, "workerinput") and config.stash[AUDITS_KEY]:
-            from chaos.audit.pytest_item import summary_lines
+            from pytest_langgraph_chaos._audit import summary_lines
 
             terminalreporter.write_sep("-", "chaos audit")
             for line in summary_lines(config.stash[AUDITS_KEY]):

@@ -9,14 +9,17 @@ import pytest
 if TYPE_CHECKING:
     from chaos.inject import InstrumentedGraph
 
-from plugins._session import repro_command
-from plugins._settings import RESULT_KEY, SEED_KEY, TARGETS_KEY, _clock, _setting, _targets, _trials
+from pytest_langgraph_chaos._nodes import ChaosCollector, ChaosItem
+from pytest_langgraph_chaos._session import repro_command
+from pytest_langgraph_chaos._audit import ChaosAuditItem
+from pytest_langgraph_chaos._scenarios import is_scenario_file
+from pytest_langgraph_chaos._settings import SEED_KEY, TARGETS_KEY, _clock, _setting, _targets, _trials
 
 
 # -- generated trials for --chaos-target ------------------------------------------------------
 
 
-class ChaosTargetCollector(pytest.Collector):
+class ChaosTargetCollector(ChaosCollector):
     """Groups the generated trials of one target (node id ``chaos:MODULE:ATTR``)."""
 
     def __init__(self, *, target: str, **kwargs: Any) -> None:
@@ -42,7 +45,7 @@ class ChaosTargetCollector(pytest.Collector):
         ]
 
 
-class ChaosTrialItem(pytest.Item):
+class ChaosTrialItem(ChaosItem):
     """One trial of the built-in fault suite: a fault kind aimed at one node of a target."""
 
     def __init__(self, *, target: str, kind: str, trial: int, **kwargs: Any) -> None:
@@ -54,7 +57,7 @@ class ChaosTrialItem(pytest.Item):
     def runtest(self) -> None:
         from chaos.suite import plan_case, reachable_sites
         from chaos.targets import parse_input
-        from chaos.trial import ChaosViolation, run_trial
+        from chaos.trial import run_trial
 
         config = self.config
         seed = config.stash[SEED_KEY]
@@ -79,20 +82,10 @@ class ChaosTrialItem(pytest.Item):
             disabled_checks=config.getini("chaos_disable"),
             repro=repro_command(config, None, select=self.name, target=self.target),
         )
-        self.stash[RESULT_KEY] = result
-        if not result.ok:
-            raise ChaosViolation(result)
+        self.record(result)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        from chaos.errors import ChaosUsageError
-        from chaos.trial import ChaosViolation
-
-        if isinstance(excinfo.value, (ChaosViolation, ChaosUsageError)):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)  # type: ignore[arg-type]
-
-    def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"chaos {self.target} {self.name}"
+    def describe(self) -> str:
+        return f"chaos {self.target} {self.name}"
 
 
 def _instrumented_target(config: pytest.Config, target: str) -> InstrumentedGraph:
@@ -139,8 +132,7 @@ def _add_target_items(session: pytest.Session, config: pytest.Config, items: lis
 
 
 def _audit_item(session: pytest.Session, config: pytest.Config, target: str) -> pytest.Item:
-    """The ``chaos-audit:MODULE:ATTR`` item (see chaos/audit/pytest_item.py)."""
-    from chaos.audit.pytest_item import ChaosAuditItem
+    """The ``chaos-audit:MODULE:ATTR`` item (see `pytest_langgraph_chaos._audit`)."""
     from chaos.audit.silence import parse_ignore
     from chaos.errors import ChaosUsageError
 
@@ -167,9 +159,9 @@ def _audit_item(session: pytest.Session, config: pytest.Config, target: str) -> 
 def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:
     if not parent.config.getoption("chaos"):
         return None
-    from chaos.scenarios.collect import ScenarioFile, is_scenario_file
-
     if is_scenario_file(file_path):
+        from pytest_langgraph_chaos._scenarios import ScenarioFile
+
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
 

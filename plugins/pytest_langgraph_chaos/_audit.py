@@ -8,13 +8,16 @@ show in the terminal summary and the JSON report. Silence findings with node met
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from chaos.audit.findings import Finding
+from pytest_langgraph_chaos._nodes import ChaosItem
 
-FINDINGS_KEY = pytest.StashKey[list[Finding]]()
+if TYPE_CHECKING:
+    from chaos.audit.findings import Finding
+
+FINDINGS_KEY = pytest.StashKey[list["Finding"]]()
 
 
 class AuditFailed(AssertionError):
@@ -32,8 +35,10 @@ class AuditFailed(AssertionError):
         self.findings = list(findings)
 
 
-class ChaosAuditItem(pytest.Item):
+class ChaosAuditItem(ChaosItem):
     """The audit of one ``--chaos-target``."""
+
+    kind_label = "chaos audit"
 
     def __init__(self, *, target: str, input_text: str | None, input_source: str, ignore: Sequence[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -59,15 +64,8 @@ class ChaosAuditItem(pytest.Item):
         if has_errors(findings):
             raise AuditFailed(self.target, findings)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        from chaos.errors import ChaosUsageError
-
-        if isinstance(excinfo.value, (AuditFailed, ChaosUsageError)):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)  # type: ignore[arg-type]
-
-    def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"chaos audit {self.target}"
+    def describe(self) -> str:
+        return f"chaos audit {self.target}"
 
 
 def summary_lines(audits: Iterable[dict[str, Any]]) -> list[str]:

@@ -10,8 +10,8 @@ import pytest
 if TYPE_CHECKING:
     from chaos.harness import Chaos
 
-from plugins._session import repro_command
-from plugins._settings import CHAOS_KEY, CLOCKS, MARKER_KWARGS, SEED_KEY, SKIP_REASON, _clock
+from pytest_langgraph_chaos._session import repro_command
+from pytest_langgraph_chaos._settings import CHAOS_KEY, CLOCKS, MARKER_KWARGS, SEED_KEY, SKIP_REASON, _clock
 
 
 # -- the fixture and the marker ----------------------------------------------------------------

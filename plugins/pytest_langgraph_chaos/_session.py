@@ -11,8 +11,8 @@ import pytest
 if TYPE_CHECKING:
     pass
 
-from plugins._reports import _ReportCollector
-from plugins._settings import AUDITS_KEY, REPORTS_KEY, SEED_KEY, TARGETS_KEY, _clock, _targets, _trials
+from pytest_langgraph_chaos._reports import _ReportCollector
+from pytest_langgraph_chaos._settings import AUDITS_KEY, REPORTS_KEY, SEED_KEY, TARGETS_KEY, _clock, _targets, _trials
 
 
 # -- configuration and the seed -----------------------------------------------------------------
