@@ -12,6 +12,7 @@ HTTP faults here are raised at the node boundary as real `httpx` exceptions carr
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -384,3 +385,157 @@ class Injection:
             "probability": self.probability,
             "times": self.times,
         }
+
+
+# -- cancellation and the other HTTP clients (requests, aiohttp) -------------------------------
+# Subclasses of `RaiseError`: like it, they replace the node body with an exception, so the
+# node wrappers need nothing new to fire them.
+
+
+@dataclass(frozen=True)
+class RaisesCancelled(RaiseError):
+    """The node raises `asyncio.CancelledError` itself (not a cancellation from outside).
+
+    What a node does when a library it awaits is cancelled internally, or when it converts its
+    own timeout into a cancellation. It must reach the caller as a node failure (LangGraph's
+    ``NodeCancelledError``), never as a bare ``CancelledError`` that reads as "the caller
+    cancelled". The journal records the attempt as ``outcome="error"``, ``error=
+    "CancelledError"``; ``outcome="cancelled"`` stays for cancellations by the framework.
+    """
+
+    kind: ClassVar[str] = "raises_cancelled"
+    error: BaseException | type[BaseException] = field(default=asyncio.CancelledError)
+
+    def make(self) -> BaseException:
+        return asyncio.CancelledError("chaos: injected, the node raised CancelledError itself")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind}
+
+    def describe(self) -> str:
+        return "raises CancelledError"
+
+
+RequestsErrorKind = Literal["connection", "timeout", "http"]
+
+
+@dataclass(frozen=True)
+class RequestsError(RaiseError):
+    """A real `requests` exception, as a node using the ``requests`` library would see it.
+
+    ``"connection"``: `requests.ConnectionError`; ``"timeout"``: `requests.ReadTimeout`;
+    ``"http"``: `requests.HTTPError` from ``raise_for_status()``, with a real `Response` of
+    ``status`` attached (LangGraph's ``default_retry_on`` answers differently for each).
+    """
+
+    kind: ClassVar[str] = "requests_error"
+    error: BaseException | type[BaseException] = field(default=RuntimeError)  # unused: see `make`
+    variant: RequestsErrorKind = "connection"
+    status: int = 503
+
+    def __post_init__(self) -> None:
+        if self.variant not in ("connection", "timeout", "http"):
+            raise ChaosUsageError(
+                f"requests_error({self.variant!r}) is unknown; use 'connection', 'timeout' or 'http'"
+            )
+        if self.variant == "http" and not 400 <= self.status <= 599:
+            raise ChaosUsageError(f"requests_error('http', status={self.status}): use a status in 400..599")
+
+    def make(self) -> BaseException:
+        try:
+            import requests
+        except ImportError as exc:  # pragma: no cover - requests comes with langsmith
+            raise ChaosUsageError("the requests_error fault needs `requests`: pip install requests") from exc
+        request = requests.Request("POST", UPSTREAM_URL).prepare()
+        if self.variant == "connection":
+            return requests.ConnectionError("chaos: injected connection refused", request=request)
+        if self.variant == "timeout":
+            return requests.ReadTimeout("chaos: injected read timeout", request=request)
+        response = requests.Response()
+        response.status_code = self.status
+        response.url = UPSTREAM_URL
+        response.request = request
+        response._content = b'{"error": "chaos"}'
+        return requests.HTTPError(f"{self.status} Error for url: {UPSTREAM_URL} (chaos)", response=response, request=request)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "variant": self.variant, "status": self.status}
+
+    def describe(self) -> str:
+        what = {"connection": "ConnectionError", "timeout": "ReadTimeout", "http": f"HTTPError {self.status}"}
+        return f"requests {what[self.variant]}"
+
+
+AiohttpErrorKind = Literal["connection", "timeout", "disconnected", "http"]
+
+
+@dataclass(frozen=True)
+class AiohttpError(RaiseError):
+    """A real `aiohttp` client exception (aiohttp must be installed).
+
+    ``"connection"``: `aiohttp.ClientConnectionError`; ``"timeout"``: `aiohttp.ServerTimeoutError`
+    (an `asyncio.TimeoutError`); ``"disconnected"``: `aiohttp.ServerDisconnectedError`;
+    ``"http"``: `aiohttp.ClientResponseError` with ``status`` (``raise_for_status=True``).
+    """
+
+    kind: ClassVar[str] = "aiohttp_error"
+    error: BaseException | type[BaseException] = field(default=RuntimeError)  # unused: see `make`
+    variant: AiohttpErrorKind = "connection"
+    status: int = 503
+
+    def __post_init__(self) -> None:
+        if self.variant not in ("connection", "timeout", "disconnected", "http"):
+            raise ChaosUsageError(
+                f"aiohttp_error({self.variant!r}) is unknown; use 'connection', 'timeout', "
+                "'disconnected' or 'http'"
+            )
+        if self.variant == "http" and not 400 <= self.status <= 599:
+            raise ChaosUsageError(f"aiohttp_error('http', status={self.status}): use a status in 400..599")
+
+    def make(self) -> BaseException:
+        try:
+            import aiohttp
+        except ImportError as exc:
+            raise ChaosUsageError(
+                "the aiohttp_error fault raises real aiohttp exceptions: pip install aiohttp"
+            ) from exc
+        if self.variant == "connection":
+            return aiohttp.ClientConnectionError("chaos: injected connection error")
+        if self.variant == "timeout":
+            return aiohttp.ServerTimeoutError("chaos: injected timeout")
+        if self.variant == "disconnected":
+            return aiohttp.ServerDisconnectedError("chaos: injected disconnect")
+        from yarl import URL
+
+        info = aiohttp.RequestInfo(URL(UPSTREAM_URL), "POST", headers={}, real_url=URL(UPSTREAM_URL))  # type: ignore[arg-type]
+        return aiohttp.ClientResponseError(info, (), status=self.status, message="chaos")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "variant": self.variant, "status": self.status}
+
+    def describe(self) -> str:
+        return f"aiohttp {self.variant}" + (f" {self.status}" if self.variant == "http" else "")
+
+
+def raises_cancelled() -> RaisesCancelled:
+    """The node raises `asyncio.CancelledError` itself instead of running."""
+    return RaisesCancelled()
+
+
+def requests_error(variant: RequestsErrorKind = "connection", *, status: int = 503) -> RequestsError:
+    """Raise a real `requests` exception: ``"connection"``, ``"timeout"`` or ``"http"`` (with ``status``)."""
+    return RequestsError(variant=variant, status=status)
+
+
+def aiohttp_error(variant: AiohttpErrorKind = "connection", *, status: int = 503) -> AiohttpError:
+    """Raise a real `aiohttp` exception: ``"connection"``, ``"timeout"``, ``"disconnected"`` or ``"http"``."""
+    return AiohttpError(variant=variant, status=status)
+
+
+FAULT_KINDS.update(
+    {
+        "raises_cancelled": RaisesCancelled(),
+        "requests_error": RequestsError(),
+        "aiohttp_error": AiohttpError(),
+    }
+)

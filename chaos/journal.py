@@ -74,6 +74,8 @@ class HttpRecord:
     error: str | None = None
     fault: str | None = None
     delivered: bool = True  # False when the upstream never saw the request
+    #: The request's ``Idempotency-Key`` header, if it had one (``duplicate_deliveries``).
+    idempotency_key: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,7 +8,7 @@ from typing import Any, get_args
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
 
-from chaos.audit import caching, delta, durability, handlers, retries, timeouts
+from chaos.audit import cancellation, caching, delta, durability, handlers, retries, retry_answers, timeouts
 from chaos.audit.context import SCENARIOS, AuditContext, Durability, Probes, Scenario
 from chaos.audit.findings import Finding, sort_key
 from chaos.audit.probe import Prober
@@ -25,10 +25,13 @@ CHECKS: tuple[Check, ...] = (
     timeouts.sync_nodes_without_timeout,  # LGC101
     timeouts.http_without_timeout,  # LGC102
     timeouts.idle_timeout_without_heartbeat,  # LGC103
+    cancellation.swallowed_cancellations,  # LGC104
     retries.retry_skips_429,  # LGC201
     retries.retry_non_idempotent,  # LGC202
     retries.backoff_exceeds_budget,  # LGC203
     retries.retry_storm,  # LGC204
+    retry_answers.retry_on_bad_input,  # LGC205
+    retry_answers.surprising_retry_answers,  # LGC206
     delta.delta_reducers,  # LGC301
     caching.volatile_cache_keys,  # LGC302
     caching.cached_side_effects,  # LGC303

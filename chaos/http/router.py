@@ -190,6 +190,7 @@ class HttpRun:
             url=str(request.url),
             time=now,
             delivered=False,
+            idempotency_key=request.headers.get("Idempotency-Key"),
         )
         decision = _Decision()
         with self._lock:

@@ -103,8 +103,11 @@ def _async_wrapper(afunc: Callable[..., Any], info: NodeInfo, active: ActiveRun)
                 if not info.can_time_out:
                     raise att.hang_abort(NO_TIMEOUT_REACHES)
                 await _forever()
-        except asyncio.CancelledError:
-            att.finish_cancelled()
+        except asyncio.CancelledError as exc:
+            if _cancel_requested():
+                att.finish_cancelled()
+            else:  # the body raised it itself: a node failure (see chaos.invariants.cancellation)
+                att.finish("error", exc)
             raise
         except BaseException as exc:
             att.finish_exception(exc)
@@ -112,9 +115,21 @@ def _async_wrapper(afunc: Callable[..., Any], info: NodeInfo, active: ActiveRun)
         finally:
             _CURRENT_ATTEMPT.reset(token)
         att.finish("ok")
+        if _cancel_requested():
+            ctx.event("swallowed_cancel", info.site, f"{att.rec.task} attempt {att.rec.attempt}")
         return result
 
     return wrapped
+
+
+def _cancel_requested() -> bool:
+    """True when someone cancelled the running task (a watchdog, a failed sibling, the caller).
+
+    A body that raises ``CancelledError`` with no cancellation requested raised it itself; a
+    body that returns while one is still requested swallowed it.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 

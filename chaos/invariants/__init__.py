@@ -16,3 +16,7 @@ from chaos.invariants import error_handler  # noqa: F401
 from chaos.invariants import no_partial_writes  # noqa: F401
 from chaos.invariants import cache_ttl  # noqa: F401
 from chaos.invariants import delta_reconstruction  # noqa: F401
+from chaos.invariants import cancellation  # noqa: F401
+from chaos.invariants import duplicates  # noqa: F401
+from chaos.invariants import retry_sanity  # noqa: F401
+from chaos.invariants import retry_budget  # noqa: F401

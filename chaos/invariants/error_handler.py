@@ -102,7 +102,11 @@ def _received(handler_first: AttemptRecord, name: str, failed: AttemptRecord) ->
 
 def _same_error(error: Any, failed: AttemptRecord) -> bool:
     if failed.exc is not None:
-        return error is failed.exc
+        # A CancelledError the node raised itself reaches handlers as LangGraph's
+        # NodeCancelledError raised from it (since 1.2.4): the documented conversion.
+        return error is failed.exc or (
+            failed.error == "CancelledError" and getattr(error, "__cause__", None) is failed.exc
+        )
     return type(error).__name__ == failed.error
 
 

@@ -88,8 +88,9 @@ def test_a_retried_lost_result_sends_the_post_twice(harness: Chaos) -> None:
     # What LGC202 rests on: the body ran (the POST was applied) and the retry sends it again.
     harness.around.append(record_http())
     harness.inject(faults.lost_result(), node="work", attempts=[1])
-    result = harness.run(one_node(post, retry_policy=RETRY, timeout=T), {}, baseline=False)
+    result = harness.run(one_node(post, retry_policy=RETRY, timeout=T), {}, baseline=False, raise_on_violation=False)
     assert [(h.method, h.attempt) for h in result.journal.http] == [("POST", 1), ("POST", 2)]
+    assert [v.invariant for v in result.violations] == ["duplicate_deliveries"]
 
 
 # -- LGC203 ----------------------------------------------------------------------------------

@@ -212,10 +212,12 @@ class TestAiming:
             return {"items": r.json()}
 
         harness.inject(http_faults.status(503, url="https://api.example.com/*", method="GET"), node="fetch", attempts=[1])
-        result = harness.run(builder(two_calls), {})
+        result = harness.run(builder(two_calls), {}, raise_on_violation=False)
         assert [(h.attempt, h.method, h.status) for h in result.journal.http] == [
             (1, "POST", 204), (1, "GET", 503), (2, "POST", 204), (2, "GET", 200),
         ]
+        # The retry re-sent the POST the upstream already applied: a duplicate delivery.
+        assert [v.invariant for v in result.violations] == ["duplicate_deliveries"]
 
     def test_a_regex_url_and_request_ordinals(self, harness: Chaos) -> None:
         harness.http.get(url__regex=r"https://api\.example\.com/page/\d").respond(200, json=[])
