@@ -14,14 +14,13 @@ from typing import Any
 
 import httpx
 from langgraph.errors import NodeTimeoutError
-from langgraph.pregel._retry import _should_retry_on
 from langgraph.types import RetryPolicy
 
 from chaos import faults
 from chaos.inject import NodeInfo
-
-#: Jitter adds at most this much to every sleep (``random.uniform(0, 1)``).
-MAX_JITTER = 1.0
+from chaos.sdk.retry import MAX_JITTER
+from chaos.sdk.retry import matching_policy as _matching_policy
+from chaos.sdk.retry import retries as _retries
 
 
 def effective_policies(info: NodeInfo, graph_policy: Any) -> tuple[RetryPolicy, ...]:
@@ -36,19 +35,12 @@ def effective_policies(info: NodeInfo, graph_policy: Any) -> tuple[RetryPolicy, 
 
 def matching_policy(policies: Sequence[RetryPolicy], exc: Exception) -> RetryPolicy | None:
     """The policy LangGraph would use for ``exc`` (the first whose ``retry_on`` matches)."""
-    for policy in policies:
-        try:
-            if _should_retry_on(policy, exc):
-                return policy
-        except Exception:  # a retry_on predicate that crashes retries nothing, as at run time
-            return None
-    return None
+    return _matching_policy(policies, exc)
 
 
 def retries(policies: Sequence[RetryPolicy], exc: Exception) -> bool:
-    """True when a first failure with ``exc`` is retried at least once."""
-    policy = matching_policy(policies, exc)
-    return policy is not None and policy.max_attempts > 1
+    """True when a first failure with ``exc`` is retried at least once (`chaos.sdk.retries`)."""
+    return _retries(policies, exc)
 
 
 def sleeps(policy: RetryPolicy, *, jitter: bool | None = None) -> list[float]:

@@ -20,48 +20,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from langgraph.errors import GraphBubbleUp
 from langgraph.types import RetryPolicy
 
-#: What a policy argument may be, as LangGraph accepts it on ``add_node``/``set_node_defaults``.
-Policies = RetryPolicy | Sequence[RetryPolicy] | None
-
-
-def normalize(policies: Policies) -> tuple[RetryPolicy, ...]:
-    """The policies as the ordered tuple LangGraph iterates (``RetryPolicy`` is a NamedTuple,
-    so a single policy must not be mistaken for a sequence of them)."""
-    if policies is None:
-        return ()
-    if isinstance(policies, RetryPolicy):
-        return (policies,)
-    return tuple(policies)
+from chaos.sdk.retry import Policies, backoff, decide, normalize
+from chaos.sdk.retry import matching_policy as _matching_policy
 
 
 def should_retry_on(policy: RetryPolicy, exc: BaseException) -> bool:
-    """``retry_on`` evaluated exactly as LangGraph's ``_should_retry_on`` does."""
-    retry_on = policy.retry_on
-    if isinstance(retry_on, Sequence):
-        return isinstance(exc, tuple(retry_on))
-    if isinstance(retry_on, type) and issubclass(retry_on, Exception):
-        return isinstance(exc, retry_on)
-    if callable(retry_on):
-        return bool(retry_on(exc))  # type: ignore[call-arg]
-    raise TypeError(f"retry_on must be an Exception class, a sequence of them or a callable, not {retry_on!r}")
+    """``retry_on`` of one policy evaluated as LangGraph evaluates it (see `chaos.sdk.decide`)."""
+    return _matching_policy((policy,), exc) is not None
 
 
 def matching_policy(policies: Sequence[RetryPolicy], exc: BaseException) -> RetryPolicy | None:
     """The policy LangGraph uses for ``exc``: the first whose ``retry_on`` matches, if any."""
-    if isinstance(exc, GraphBubbleUp) or not isinstance(exc, Exception):
-        return None
-    for policy in policies:
-        if should_retry_on(policy, exc):
-            return policy
-    return None
-
-
-def backoff(policy: RetryPolicy, failures: int) -> float:
-    """The sleep before the retry that follows failure number ``failures`` (1-based), without jitter."""
-    return min(policy.max_interval, policy.initial_interval * policy.backoff_factor ** (failures - 1))
+    return _matching_policy(policies, exc)
 
 
 @dataclass(frozen=True)
@@ -87,26 +59,12 @@ def after_failure(policies: Sequence[RetryPolicy], exc: BaseException, attempt: 
 
     ``attempt`` equals the number of failures so far, because a task stops at its first success.
     """
-    if not policies:
-        return Step(attempt, "raise", "the node has no retry policy")
-    if isinstance(exc, GraphBubbleUp):
-        return Step(attempt, "raise", f"{type(exc).__name__} is control flow (GraphBubbleUp), never retried")
-    if not isinstance(exc, Exception):
-        return Step(attempt, "raise", f"{type(exc).__name__} is a BaseException, never retried")
-    policy = matching_policy(policies, exc)
-    if policy is None:
-        return Step(attempt, "raise", f"no policy's retry_on matches {type(exc).__name__}")
-    index = next(i for i, p in enumerate(policies) if p is policy)
-    if attempt >= policy.max_attempts:
-        return Step(
-            attempt, "raise", f"attempt {attempt} reached max_attempts={policy.max_attempts} of policy #{index + 1}",
-            policy, index,
-        )
-    base = backoff(policy, attempt)
-    return Step(
-        attempt, "retry", f"policy #{index + 1} matches {type(exc).__name__}", policy, index,
-        base, base + (1.0 if policy.jitter else 0.0),
-    )
+    d = decide(policies, exc, attempt)
+    if not d.retried:
+        return Step(attempt, "raise", d.why, d.policy, d.index)
+    assert d.policy is not None  # a retry always has its matching policy
+    base = backoff(d.policy, attempt)
+    return Step(attempt, "retry", d.why, d.policy, d.index, base, base + (1.0 if d.policy.jitter else 0.0))
 
 
 @dataclass(frozen=True)
@@ -139,3 +97,9 @@ def expected_schedule(policies: Policies, outcomes: Iterable[BaseException | Non
         f"the outcomes ran out after {attempt} attempts while LangGraph would still retry; "
         "give one more outcome (None for success)"
     )
+
+
+__all__ = [
+    "Expected", "Policies", "Step", "after_failure", "backoff", "expected_schedule", "matching_policy", "normalize",
+    "should_retry_on",
+]
