@@ -13,17 +13,15 @@ and writes one JSON report (and optionally one HTML report) as if one machine ha
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from chaos.report import build_report, write_report
+from chaos.report import ReportError, atomic_write, build_report, check_writable, read_report, write_report
 from chaos.reporting.diff import DiffError
 
 
-class MergeError(ValueError):
+class MergeError(ReportError):
     """Shard reports that cannot be merged (different seeds, conflicting trials, bad files)."""
 
 
@@ -44,7 +42,10 @@ def merge_reports(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
             if seen is not None and seen != trial:
                 raise MergeError(f"trial {trial['id']!r} appears in two shards with different results")
             trials[trial["id"]] = trial
-    merged = build_report(seeds.pop(), trials.values())
+    seed = seeds.pop()
+    if not isinstance(seed, int):
+        raise MergeError(f"the shards have no integer seed ({seed!r}); merge reports written with --chaos-report")
+    merged = build_report(seed, trials.values())
     findings = [f for r in reports for f in r.get("findings", [])]
     if findings:
         merged["findings"] = findings
@@ -52,18 +53,19 @@ def merge_reports(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _load(path: str) -> dict[str, Any]:
-    try:
-        return json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise MergeError(f"{path}: cannot read it ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise MergeError(f"{path}: not a JSON report ({exc.msg} at line {exc.lineno})") from None
+    """A checked report: anything else is a `ReportError` naming the file (exit status 2)."""
+    return read_report(path)
 
 
 def _write_html(path: str, report: dict[str, Any]) -> None:
     from chaos.reporting import write_html
 
     write_html(path, report)
+
+
+def _writable(path: str, option: str) -> None:
+    """Refuse an output path before any work is done (a directory, a read-only place)."""
+    check_writable(path, option)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,18 +93,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "merge":
+            _writable(args.output, "--output")
+            if args.html:
+                _writable(args.html, "--html")
             merged = merge_reports([_load(p) for p in args.reports])
             write_report(args.output, merged)
             if args.html:
                 _write_html(args.html, merged)
             s = merged["summary"]
-            print(f"merged {len(args.reports)} reports: {s['trials']} trials, {s['failed']} failed -> {args.output}")
+            extra = "".join(f", {s[k]} {k}" for k in ("inconclusive", "errors") if s.get(k))
+            print(f"merged {len(args.reports)} reports: {s['trials']} trials, {s['failed']} failed{extra} -> {args.output}")
             from chaos.strictness import never_fired_across
 
             unfired = never_fired_across(merged["trials"])
             for scope, label in unfired:
                 print(f"[faults_fired] {scope}: probabilistic fault {label!r} never fired in any trial", file=sys.stderr)
-            if unfired or s["failed"]:
+            if unfired or s["failed"] or s.get("inconclusive") or s.get("errors"):
                 return 1
         elif args.command == "diff":
             from chaos.reporting.diff import diff_command
@@ -118,13 +124,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.against:
             from chaos.reporting.diff import render_compared_html
 
-            out = Path(args.output)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(render_compared_html(_load(args.report), _load(args.against)), encoding="utf-8")
+            _writable(args.output, "output")
+            page = render_compared_html(_load(args.report), _load(args.against))
+            atomic_write(args.output, lambda fh: fh.write(page))
         else:
+            _writable(args.output, "output")
             _write_html(args.output, _load(args.report))
-    except (MergeError, DiffError) as exc:
+    except (ReportError, DiffError) as exc:
         print(f"langgraph-chaos: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a write that failed after the checks (disk full, removed folder)
+        print(f"langgraph-chaos: error: {exc.filename or ''}: cannot write it ({exc.strerror or exc})", file=sys.stderr)
         return 2
     return 0
 

@@ -10,8 +10,10 @@ loop. Inline calls take zero simulated time and keep trials deterministic.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import tempfile
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,15 +52,50 @@ class InlineAsyncMixin:
         self.delete_thread(thread_id)  # type: ignore[attr-defined]
 
     async def aget_delta_channel_history(self, *, config: Any, channels: Sequence[str]) -> Mapping[str, Any]:
-        return self.get_delta_channel_history(config=config, channels=channels)  # type: ignore[attr-defined]
+        history: Mapping[str, Any] = self.get_delta_channel_history(config=config, channels=channels)  # type: ignore[attr-defined]
+        return history
 
 
 class EmbeddedSqliteSaver(InlineAsyncMixin, SqliteSaver):
-    """`SqliteSaver` usable from `ainvoke`: async methods call the sync ones inline."""
+    """`SqliteSaver` usable from `ainvoke`: async methods call the sync ones inline.
+
+    `close` closes the connection and removes the temporary directory the saver was created
+    in, if it owns one (`sqlite_saver_in` without a directory). A saver nobody closes is
+    cleaned up when it is garbage-collected, or at interpreter exit at the latest: a chaos
+    session leaves no database files under ``TMPDIR``.
+    """
+
+    _cleanup: weakref.finalize[Any, Any] | None = None
+
+    def own_directory(self, folder: Path) -> None:
+        """Remove ``folder`` (and the database in it) when this saver is closed or collected."""
+        self._cleanup = weakref.finalize(self, _remove_database, self.conn, folder)
+
+    def close(self) -> None:
+        """Close the database connection; remove the owned temporary directory, if any."""
+        if self._cleanup is not None:
+            self._cleanup()
+        else:
+            self.conn.close()
+
+
+def _remove_database(conn: sqlite3.Connection, folder: Path) -> None:
+    # A finalizer: it must not reference the saver, and must not raise at interpreter exit.
+    try:
+        conn.close()
+    except sqlite3.Error:
+        pass
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def sqlite_saver_in(directory: str | Path | None = None) -> EmbeddedSqliteSaver:
-    """An `EmbeddedSqliteSaver` on a fresh database file (in a new temporary directory by default)."""
+    """An `EmbeddedSqliteSaver` on a fresh database file (in a new temporary directory by default).
+
+    A temporary directory created here belongs to the saver: `EmbeddedSqliteSaver.close`
+    removes it (so does garbage collection or interpreter exit, if nobody closes the saver).
+    A ``directory`` given by the caller is left in place.
+    """
+    owned = directory is None or directory == ""
     folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="langgraph-chaos-"))
     conn = sqlite3.connect(folder / "checkpoints.sqlite", check_same_thread=False)
     # A throw-away test database: WAL without fsync survives a killed process (the data is in
@@ -68,11 +105,13 @@ def sqlite_saver_in(directory: str | Path | None = None) -> EmbeddedSqliteSaver:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
     saver = EmbeddedSqliteSaver(conn)
+    if owned:
+        saver.own_directory(folder)
     saver.setup()
     return saver
 
 
-def default_cache() -> InMemoryCache:
+def default_cache() -> InMemoryCache[Any]:
     """The cache given to builders whose nodes declare a `CachePolicy`."""
     return InMemoryCache()
 
@@ -119,7 +158,7 @@ class ClockHeldSaver(BaseCheckpointSaver[Any]):
         """The saver to use from async code (subclasses may connect lazily here)."""
         return self._inner
 
-    @property  # type: ignore[override]
+    @property
     def serde(self) -> Any:
         return self.inner.serde
 
@@ -308,9 +347,10 @@ class AsyncPostgresHeld(ClockHeldSaver):
                 "AsyncPostgresHeld has no connection yet: use it from async code first "
                 "(graph.ainvoke/astream or the saver's a* methods)"
             )
-        return self._saver
+        saver: BaseCheckpointSaver[Any] = self._saver
+        return saver
 
-    @property  # type: ignore[override]
+    @property
     def serde(self) -> Any:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
@@ -331,7 +371,7 @@ class AsyncPostgresHeld(ClockHeldSaver):
     def get_next_version(self, current: Any, channel: None) -> Any:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-        return AsyncPostgresSaver.get_next_version(self._saver or _PG_VERSIONS, current, channel)
+        return AsyncPostgresSaver.get_next_version(self._saver or _PG_VERSIONS, current, channel)  # type: ignore[arg-type]
 
     async def ainner(self) -> BaseCheckpointSaver[Any]:
         import asyncio
@@ -352,7 +392,8 @@ class AsyncPostgresHeld(ClockHeldSaver):
                 )
             self._conn, self._loop = conn, loop
             self._saver = AsyncPostgresSaver(conn)
-        return self._saver
+        saver: BaseCheckpointSaver[Any] = self._saver
+        return saver
 
     def close(self) -> None:
         """Close the current connection (synchronously: its loop may be gone)."""

@@ -20,6 +20,7 @@ from chaos import faults
 from chaos.audit.context import AuditContext, accepts, prefix_of
 from chaos.context import RunContext
 from chaos.harness import Chaos
+from chaos.http.redact import redact_url
 from chaos.inject import current_attempt
 from chaos.journal import HttpRecord, Journal
 from chaos.trial import RunHook, TrialResult
@@ -47,7 +48,7 @@ def record_http(respond: Responder | None = None) -> RunHook:
                     task=rec.task if rec else None,
                     attempt=rec.attempt if rec else None,
                     method=request.method,
-                    url=str(request.url),
+                    url=redact_url(str(request.url)),
                     time=ctx.now(),
                     status=status,
                     error=type(error).__name__ if error is not None else None,

@@ -33,6 +33,7 @@ from chaos.decide import coin
 from chaos.errors import ChaosUsageError
 from chaos.faults import Injection
 from chaos.http.exchange import Exchange, FaultBody, faulty_response, split_chunks
+from chaos.http.redact import redact_url
 from chaos.http.faults import (
     CutStream,
     HttpFault,
@@ -187,7 +188,7 @@ class HttpRun:
             task=att.task if att else None,
             attempt=att.attempt if att else None,
             method=request.method,
-            url=str(request.url),
+            url=redact_url(str(request.url)),  # journals and reports get shared: no credentials
             time=now,
             delivered=False,
             idempotency_key=request.headers.get("Idempotency-Key"),

@@ -61,12 +61,15 @@ button:hover, .toolbar label.seg:hover { border-color: var(--muted); }
 details.trial { background: #fff; border: 1px solid var(--line); border-left: 4px solid var(--ok);
   border-radius: 6px; margin: 6px 0; }
 details.trial.fail { border-left-color: var(--fail); }
+details.trial.inconclusive, details.trial.error { border-left-color: var(--fault); }
 details.trial > summary { cursor: pointer; padding: 6px 10px; display: flex; gap: 10px;
   align-items: baseline; flex-wrap: wrap; list-style-position: outside; }
 details.trial > summary::marker { color: var(--muted); }
 .badge { font-size: 11px; font-weight: 700; letter-spacing: .04em; border-radius: 4px;
   padding: 1px 6px; color: #fff; background: var(--ok); }
 .badge.fail { background: var(--fail); }
+.badge.inconclusive, .badge.error { background: #9c5700; }
+.card.inconclusive .n, .card.error .n { color: #9c5700; }
 .tid { font-weight: 600; word-break: break-all; }
 .tags { color: var(--muted); font-size: 12.5px; }
 .tbody { padding: 4px 14px 14px; border-top: 1px solid var(--line); }
@@ -156,7 +159,10 @@ MAIN_SCRIPT = """
       return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
     });
   }
-  function num(t) { return String(+(+t).toFixed(3)); }
+  // Every report field reaches the page through esc() (text) or num() (numbers): a report is
+  // untrusted input, and a tampered one must not build live elements.
+  function num(t) { var n = +t; return isFinite(n) ? String(+n.toFixed(3)) : '?'; }
+  function int(t) { var n = +t; return isFinite(n) ? String(Math.round(n)) : esc(t); }
   function secs(t) { return t === null || t === undefined ? 'never' : num(t) + ' s'; }
   function niceStep(span) {
     var raw = span / 6, p = Math.pow(10, Math.floor(Math.log10(raw))), m = raw / p;
@@ -233,18 +239,18 @@ MAIN_SCRIPT = """
         if (prev && typeof prev.end === 'number' && a.start > prev.end) {
           var wx0 = x(prev.end), gap = a.start - prev.end;
           o.push('<line class="wait" x1="' + wx0.toFixed(1) + '" x2="' + x0.toFixed(1) + '" y1="' + mid + '" y2="' + mid + '"><title>' +
-            'backoff: waited ' + num(gap) + ' s before attempt ' + a.attempt + ' of ' + esc(l.task) + '</title></line>');
+            'backoff: waited ' + num(gap) + ' s before attempt ' + int(a.attempt) + ' of ' + esc(l.task) + '</title></line>');
           if (x0 - wx0 > 46) o.push('<text class="waitlabel" x="' + ((wx0 + x0) / 2).toFixed(1) + '" y="' + (y - 1) + '" text-anchor="middle">wait ' + num(gap) + 's</text>');
         }
         var vbad = (t.violations || []).some(function (v) { return v.task === a.task && v.attempt === a.attempt; });
-        var desc = esc(a.task) + ' attempt ' + a.attempt + ': ' + esc(a.outcome) +
+        var desc = esc(a.task) + ' attempt ' + int(a.attempt) + ': ' + esc(a.outcome) +
           (a.timeout_kind ? ' (' + esc(a.timeout_kind) + ' timeout)' : '') +
-          ', ' + num(a.start) + ' to ' + secs(a.end) + (a.step !== null && a.step !== undefined ? ', step ' + a.step : '') +
+          ', ' + num(a.start) + ' to ' + secs(a.end) + (a.step !== null && a.step !== undefined ? ', step ' + int(a.step) : '') +
           (a.fault ? '; fault injected: ' + esc(a.fault) : '') +
           (a.error ? '; error: ' + esc(a.error) + (a.error_message ? ': ' + esc(a.error_message) : '') : '');
         o.push('<rect class="bar o-' + esc(a.outcome) + (vbad ? ' vbar' : '') + '" x="' + x0.toFixed(1) + '" y="' + y +
           '" width="' + w.toFixed(1) + '" height="' + BAR + '" rx="2"><title>' + desc + '</title></rect>');
-        if (w > 16) o.push('<text class="battempt" x="' + (x0 + 3).toFixed(1) + '" y="' + (y + 9) + '">' + a.attempt + '</text>');
+        if (w > 16) o.push('<text class="battempt" x="' + (x0 + 3).toFixed(1) + '" y="' + (y + 9) + '">' + int(a.attempt) + '</text>');
         if (a.outcome === 'timeout') {
           o.push('<line class="tmark" x1="' + (x0 + w).toFixed(1) + '" x2="' + (x0 + w).toFixed(1) + '" y1="' + (y - 3) + '" y2="' + (y + BAR + 3) + '"><title>' +
             esc(a.timeout_kind || '') + ' timeout of ' + esc(a.task) + ' at ' + secs(a.end) + '</title></line>');
@@ -255,7 +261,7 @@ MAIN_SCRIPT = """
         }
         if (a.fault) {
           o.push('<path class="fault" d="M' + (x0 - 4).toFixed(1) + ' ' + (y - 6) + 'h8l-4 6z"><title>fault injected into ' +
-            esc(a.task) + ' attempt ' + a.attempt + ': ' + esc(a.fault) + '</title></path>');
+            esc(a.task) + ' attempt ' + int(a.attempt) + ': ' + esc(a.fault) + '</title></path>');
         }
         prev = a;
       });
@@ -263,9 +269,9 @@ MAIN_SCRIPT = """
     (t.http || []).forEach(function (h) {
       var l = httpLane(lanes, h); if (!l) return;
       var y = TOP + l.idx * LANE, hx = x(h.time).toFixed(1);
-      var cls = h.fault ? ' h-fault' : (h.error || (h.status && h.status >= 400)) ? ' h-err' : '';
+      var cls = h.fault ? ' h-fault' : (h.error || (+h.status >= 400)) ? ' h-err' : '';
       o.push('<line class="http' + cls + '" x1="' + hx + '" x2="' + hx + '" y1="' + (y + LANE - 7) + '" y2="' + (y + LANE - 1) + '"><title>HTTP ' +
-        esc(h.method || '') + ' ' + esc(h.url || '') + ' at ' + secs(h.time) + ': ' + (h.status !== null && h.status !== undefined ? h.status : esc(h.error || 'no response')) +
+        esc(h.method || '') + ' ' + esc(h.url || '') + ' at ' + secs(h.time) + ': ' + (h.status !== null && h.status !== undefined ? int(h.status) : esc(h.error || 'no response')) +
         (h.fault ? ' (fault: ' + esc(h.fault) + ')' : '') + (h.task ? ' from ' + esc(h.task) : '') + '</title></line>');
     });
     // Events at the same instant (a SIGTERM, its drain and the resume often share one) are
@@ -300,8 +306,8 @@ MAIN_SCRIPT = """
 
   function attemptsTable(t) {
     var rows = (t.journal || []).map(function (a) {
-      return '<tr class="o-row-' + esc(a.outcome) + '"><td>' + esc(a.task) + '</td><td>' + a.attempt + '</td><td>' +
-        (a.step === null || a.step === undefined ? '' : a.step) + '</td><td>' + num(a.start) + '</td><td>' + secs(a.end) +
+      return '<tr class="o-row-' + esc(a.outcome) + '"><td>' + esc(a.task) + '</td><td>' + int(a.attempt) + '</td><td>' +
+        (a.step === null || a.step === undefined ? '' : int(a.step)) + '</td><td>' + num(a.start) + '</td><td>' + secs(a.end) +
         '</td><td>' + esc(a.outcome) + (a.timeout_kind ? ' (' + esc(a.timeout_kind) + ')' : '') + '</td><td>' +
         esc(a.fault || '') + '</td><td>' + esc(a.error || '') + (a.error_message ? ': ' + esc(a.error_message) : '') + '</td></tr>';
     });

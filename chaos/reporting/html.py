@@ -21,6 +21,12 @@ escaped so that URLs in data (HTTP records, messages) cannot be mistaken for, or
 
 Output is deterministic: the same report gives the same bytes (no timestamps, sorted keys).
 
+A report is untrusted input (reports get shared, and a JSON file is easy to edit): every field
+is escaped on both sides (`_esc` here, ``esc``/``num``/``int`` in the page script), records that
+are not objects are skipped, counts that are not numbers show as ``?``, and the trials are
+redacted again (`chaos.http.redact.redact_json`), so a report written by an older version
+shows no credential either.
+
 Command line (the ``langgraph-chaos`` console script wraps `main`)::
 
     python -m chaos.reporting.html reports/chaos.json reports/chaos.html
@@ -39,6 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from chaos.http.redact import redact_json
 from chaos.reporting.assets import GUARD_SCRIPT, MAIN_SCRIPT, STYLE
 
 __all__ = ["main", "render_html", "write_html"]
@@ -84,6 +91,18 @@ def _json_for_script(data: Any) -> str:
     )
 
 
+def _records(value: Any) -> list[Mapping[str, Any]]:
+    """The objects in a report list (a tampered report may hold anything else: skipped)."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _int(value: Any) -> int | str:
+    """A count from the report, or ``?`` when a tampered report holds something else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "?"
+    return int(value)
+
+
 def _secs(value: Any) -> str:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return "—"
@@ -94,21 +113,21 @@ def _trial_data(trial: Mapping[str, Any]) -> dict[str, Any]:
     """What the timeline of one trial needs; ``None`` fields are dropped to keep the blob small."""
     journal = [
         {k: a.get(k) for k in _ATTEMPT_KEYS if a.get(k) is not None or k == "end"}
-        for a in trial.get("journal") or []
+        for a in _records(trial.get("journal"))
     ]
     return {
         "id": trial.get("id"),
         "clock": trial.get("clock") or "simulated",
         "journal": journal,
-        "events": [{k: v for k, v in e.items() if v is not None} for e in trial.get("events") or []],
+        "events": [{k: v for k, v in e.items() if v is not None} for e in _records(trial.get("events"))],
         "http": [
             {k: h.get(k) for k in ("node", "task", "attempt", "method", "url", "time", "status", "error", "fault")
              if h.get(k) is not None}
-            for h in trial.get("http") or []
+            for h in _records(trial.get("http"))
         ],
         "violations": [
             {k: v.get(k) for k in ("invariant", "message", "node", "time", "task", "attempt") if v.get(k) is not None}
-            for v in trial.get("violations") or []
+            for v in _records(trial.get("violations"))
         ],
     }
 
@@ -117,25 +136,35 @@ def _summary(report: Mapping[str, Any], trials: Sequence[Mapping[str, Any]]) -> 
     """The report's own summary, or one computed from the trials when it is missing."""
     given = report.get("summary")
     if isinstance(given, Mapping) and {"trials", "passed", "failed"} <= given.keys():
-        return dict(given)
-    faults = Counter(a.get("fault_kind") for t in trials for a in t.get("journal") or [] if a.get("fault_kind"))
-    viols = Counter(v.get("invariant") for t in trials for v in t.get("violations") or [])
-    return {
-        "trials": len(trials),
-        "passed": sum(t.get("verdict") == "pass" for t in trials),
-        "failed": sum(t.get("verdict") == "fail" for t in trials),
-        "faults_injected": dict(faults),
-        "violations": dict(viols),
-    }
+        out = dict(given)
+    else:
+        faults = Counter(
+            str(a.get("fault_kind")) for t in trials for a in _records(t.get("journal")) if a.get("fault_kind")
+        )
+        viols = Counter(str(v.get("invariant")) for t in trials for v in _records(t.get("violations")))
+        out = {
+            "trials": len(trials),
+            "passed": sum(t.get("verdict") == "pass" for t in trials),
+            "failed": sum(t.get("verdict") == "fail" for t in trials),
+            "faults_injected": dict(faults),
+            "violations": dict(viols),
+        }
+    for key, verdict in (("inconclusive", "inconclusive"), ("errors", "error")):
+        if key not in out:  # a report written before these verdicts existed
+            out[key] = sum(t.get("verdict") == verdict for t in trials)
+    return out
 
 
 def _count_table(title: str, counts: Mapping[str, Any], empty: str, css: str) -> str:
-    rows = sorted(((str(k), int(v)) for k, v in (counts or {}).items()), key=lambda kv: (-kv[1], kv[0]))
+    items = counts.items() if isinstance(counts, Mapping) else ()
+    rows = sorted(
+        ((str(k), n) for k, v in items if isinstance(n := _int(v), int)), key=lambda kv: (-kv[1], kv[0])
+    )
     out = [f'<section class="panel {css}"><h2>{_esc(title)}</h2>']
     if not rows:
         out.append(f'<p class="{"none" if css == "viol" else "empty"}">{_esc(empty)}</p></section>')
         return "".join(out)
-    top = max(v for _, v in rows) or 1
+    top = max(max(v for _, v in rows), 1)
     out.append("<table><tbody>")
     for name, n in rows:
         width = f"{100 * n / top:.1f}"
@@ -148,8 +177,8 @@ def _count_table(title: str, counts: Mapping[str, Any], empty: str, css: str) ->
     return "".join(out)
 
 
-def _findings(findings: Iterable[Mapping[str, Any]]) -> str:
-    rows = list(findings)
+def _findings(findings: Iterable[Any]) -> str:
+    rows = _records(list(findings))
     out = [f'<section class="panel findings"><h2>Audit findings ({len(rows)})</h2>']
     if not rows:
         out.append('<p class="none">No findings.</p></section>')
@@ -175,11 +204,20 @@ def _fault_label(inj: Mapping[str, Any]) -> str:
     return f"{kind} → {inj.get('node', '*')}"
 
 
+#: Verdicts as the page shows them (anything else in a tampered report shows as ``error``).
+_VERDICTS = ("pass", "fail", "inconclusive", "error")
+
+
+def _verdict(t: Mapping[str, Any]) -> str:
+    v = t.get("verdict")
+    return v if isinstance(v, str) and v in _VERDICTS else "error"
+
+
 def _trial_html(i: int, t: Mapping[str, Any]) -> str:
-    verdict = "fail" if t.get("verdict") == "fail" else "pass"
+    verdict = _verdict(t)
     tid = str(t.get("id", f"trial {i}"))
-    violations = t.get("violations") or []
-    faults = t.get("faults") or []
+    violations = _records(t.get("violations"))
+    faults = _records(t.get("faults"))
     labels = [_fault_label(f) for f in faults]
     outcome = t.get("outcome")
     search = " ".join(
@@ -223,8 +261,8 @@ def _trial_html(i: int, t: Mapping[str, Any]) -> str:
     meta.append(("run ended", str(outcome or "unknown") + (f" ({t['error']})" if t.get("error") else "")))
     baseline = t.get("baseline")
     if isinstance(baseline, Mapping):
-        meta.append(("baseline", f"{baseline.get('outcome', '?')}, {len(baseline.get('attempts') or [])} attempts"))
-    fired = t.get("fired") or []
+        meta.append(("baseline", f"{baseline.get('outcome', '?')}, {len(_records(baseline.get('attempts')))} attempts"))
+    fired = t.get("fired") if isinstance(t.get("fired"), list) else []
     for f in faults:
         fault = f.get("fault") or {}
         params = ", ".join(f"{k}={fault[k]}" for k in sorted(fault) if k != "kind") if isinstance(fault, Mapping) else ""
@@ -239,8 +277,8 @@ def _trial_html(i: int, t: Mapping[str, Any]) -> str:
     # The timeline comes before the details: it is what a reader opens a trial for.
     out.append('<div class="timeline"><p class="empty">The timeline is drawn when the trial is opened (needs JavaScript).</p></div>')
     out.append('<dl class="meta">')
-    for k, v in meta:
-        out.append(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>")
+    for key, value in meta:
+        out.append(f"<dt>{_esc(key)}</dt><dd>{_esc(value)}</dd>")
     out.append("</dl>")
     out.append("</div></details>")
     return "".join(out)
@@ -273,13 +311,15 @@ def render_html(report: Mapping[str, Any]) -> str:
     optional fields that are missing; a ``findings`` list (``{code, severity, node, message,
     fix}``) is shown in the summary when present.
     """
-    trials: list[Mapping[str, Any]] = list(report.get("trials") or [])
+    trials: list[Mapping[str, Any]] = [redact_json(t) for t in _records(report.get("trials"))]
     summary = _summary(report, trials)
-    # Failed trials first (what a reader came for), each group in report order (sorted by id).
-    order = [i for i, t in enumerate(trials) if t.get("verdict") == "fail"]
-    order += [i for i, t in enumerate(trials) if t.get("verdict") != "fail"]
+    # Trials that need attention first (what a reader came for): failed, then inconclusive and
+    # errored ones, then passed, each group in report order (sorted by id).
+    rank = {"fail": 0, "inconclusive": 1, "error": 1}
+    order = sorted(range(len(trials)), key=lambda i: (rank.get(_verdict(trials[i]), 2), i))
     targets = sorted({str(t.get("target")) for t in trials if t.get("target")})
-    n, passed, failed = int(summary["trials"]), int(summary["passed"]), int(summary["failed"])
+    n, passed, failed = _int(summary["trials"]), _int(summary["passed"]), _int(summary["failed"])
+    inconclusive, errors = _int(summary.get("inconclusive")), _int(summary.get("errors"))
     seed = report.get("seed")
 
     parts = [
@@ -301,6 +341,9 @@ def render_html(report: Mapping[str, Any]) -> str:
         f'<div class="card"><span class="n">{n}</span>trials</div>',
         f'<div class="card pass"><span class="n">{passed}</span>passed</div>',
         f'<div class="card fail"><span class="n">{failed}</span>failed</div>',
+        *([f'<div class="card inconclusive"><span class="n">{inconclusive}</span>inconclusive</div>']
+          if inconclusive else []),
+        *([f'<div class="card error"><span class="n">{errors}</span>errors</div>'] if errors else []),
         "</div></header>",
         '<div class="panels">',
         _count_table("Faults injected, by kind", summary.get("faults_injected") or {}, "No fault was injected.", "faults"),
@@ -308,7 +351,8 @@ def render_html(report: Mapping[str, Any]) -> str:
         "</div>",
     ]
     if "findings" in report:
-        parts.append(_findings(report.get("findings") or []))
+        findings = report.get("findings")
+        parts.append(_findings(findings if isinstance(findings, list) else []))
     parts += [
         '<section aria-label="trials"><div class="toolbar">',
         '<fieldset aria-label="show trials">',
@@ -321,7 +365,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         _legend(),
         '<div id="trials">',
     ]
-    first_failed = order[0] if failed and order else None
+    first_failed = order[0] if order and _verdict(trials[order[0]]) != "pass" else None
     for i in order:
         block = _trial_html(i, trials[i])
         if i == first_failed:  # open the first failure: the page lands on what needs attention
@@ -341,11 +385,11 @@ def render_html(report: Mapping[str, Any]) -> str:
 
 
 def write_html(path: str | Path, report: Mapping[str, Any]) -> Path:
-    """Render ``report`` and write it to ``path`` (parent folders are created)."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(report), encoding="utf-8")
-    return out
+    """Render ``report`` and write it to ``path`` atomically (parent folders are created)."""
+    from chaos.report import atomic_write
+
+    page = render_html(report)
+    return atomic_write(path, lambda fh: fh.write(page))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -357,15 +401,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("report", help="The JSON report (--chaos-report=PATH)")
     parser.add_argument("out", help="The HTML file to write")
     args = parser.parse_args(argv)
+    from chaos.report import ReportError, check_writable, read_report
+
     try:
-        report = json.loads(Path(args.report).read_text(encoding="utf-8"))
+        check_writable(args.out, "out")
+        report = read_report(args.report)
+        out = write_html(args.out, report)
+    except ReportError as exc:
+        parser.error(str(exc))
     except OSError as exc:
-        parser.error(f"cannot read {args.report}: {exc.strerror or exc}")
-    except json.JSONDecodeError as exc:
-        parser.error(f"{args.report} is not JSON: {exc}")
-    if not isinstance(report, dict) or not isinstance(report.get("trials"), list):
-        parser.error(f"{args.report} is not a langgraph-chaos report: it has no 'trials' list")
-    out = write_html(args.out, report)
+        parser.error(f"{args.out}: cannot write it ({exc.strerror or exc})")
     print(f"wrote {out} ({len(report['trials'])} trials, {out.stat().st_size // 1024} KiB)")
     return 0
 

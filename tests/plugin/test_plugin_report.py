@@ -60,7 +60,10 @@ def test_the_summary_counts_injected_faults_by_kind(pytester: pytest.Pytester, b
     pytester.runpytest("--chaos", broken, "--chaos-seed=2", f"--chaos-report={path}", "-k", "http_429 or http_5xx or slow")
     summary = load_report(path)["summary"]
     checked = summary.pop("checked")
-    assert summary == {"trials": 3, "passed": 3, "failed": 0, "faults_injected": {"http_status": 2, "slow": 1}, "violations": {}}
+    assert summary == {
+        "trials": 3, "passed": 3, "failed": 0, "inconclusive": 0, "errors": 0,
+        "faults_injected": {"http_status": 2, "slow": 1}, "violations": {},
+    }
     assert checked["faults_fired"] == checked["liveness"] == checked["steady_state"] == 3
 
 

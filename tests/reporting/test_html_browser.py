@@ -278,3 +278,19 @@ def test_a_screenshot_of_the_report_is_kept(chromium: str, report_page: Path, tm
     except OSError:
         pass  # a read-only checkout keeps the artifact in the pytest tmp dir only
     print(f"screenshot: {shot}")
+
+
+def test_a_tampered_report_builds_no_live_element_in_the_browser(chromium: str, tmp_path: Path) -> None:
+    # Markup in every field of every record, numbers included (attempt, step, status, start):
+    # the page script must draw all of it as text (see tests/reliability/test_html_untrusted.py).
+    from tests.reliability.test_html_untrusted import tampered_report
+
+    page = tmp_path / "tampered.html"
+    write_html(page, tampered_report())
+
+    dom, console = dump_dom(chromium, page, "all")
+
+    assert console == []
+    assert dom.errors.strip() == ""
+    assert dom.imgs == 0
+    assert dom.timelines == dom.trials == 5

@@ -259,8 +259,8 @@ def test_write_html_and_the_command_line(tmp_path: Path, capsys: pytest.CaptureF
     ("content", "message"),
     [
         (None, "cannot read"),
-        ("{not json", "is not JSON"),
-        ('{"seed": 1}', "is not a langgraph-chaos report: it has no 'trials' list"),
+        ("{not json", "not a JSON report, or a truncated one"),
+        ('{"seed": 1}', "not a langgraph-chaos report: it has no 'schema_version'"),
     ],
 )
 def test_the_command_line_names_a_bad_input(
