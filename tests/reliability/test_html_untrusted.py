@@ -106,7 +106,7 @@ def test_junk_where_records_or_counts_belong_is_skipped_not_fatal() -> None:
     assert 'data-verdict="error"' in page  # an unknown verdict is shown as an error, never a pass
 
 
-def _run_page_script(data: dict[str, Any]) -> list[str]:
+def _run_page_script(data: dict[str, Any], out: Path) -> list[str]:
     """Run the page script in Node.js on ``data`` with every trial opened; the drawn HTML."""
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
@@ -132,12 +132,12 @@ def _run_page_script(data: dict[str, Any]) -> list[str]:
     global.location = {hash: '#all'};
     global.window = {};
     global.navigator = {};
-    process.on('exit', () => { process.stdout.write(JSON.stringify(boxes.map(b => b.innerHTML))); });
+    process.on('exit', () => { require('fs').writeFileSync(process.argv[2], JSON.stringify(boxes.map(b => b.innerHTML))); });
     """
     script = stub + "\n" + MAIN_SCRIPT
-    done = subprocess.run([node, "-e", script, json.dumps(data)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([node, "-e", script, json.dumps(data), str(out)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    drawn: list[str] = json.loads(done.stdout)
+    drawn: list[str] = json.loads(out.read_text())
     return drawn
 
 
@@ -148,10 +148,10 @@ def _data_blob(page: str) -> dict[str, Any]:
     return blob
 
 
-def test_the_page_script_draws_every_tampered_timeline_as_text() -> None:
+def test_the_page_script_draws_every_tampered_timeline_as_text(tmp_path: Path) -> None:
     data = _data_blob(render_html(tampered_report()))
 
-    drawn = _run_page_script(data)
+    drawn = _run_page_script(data, tmp_path / "drawn.json")
 
     assert len(drawn) == len(data["trials"]) and all(drawn)
     for fragment in drawn:
@@ -165,6 +165,6 @@ def test_the_page_script_draws_every_tampered_timeline_as_text() -> None:
 def test_the_page_script_still_draws_an_untampered_report(tmp_path: Path) -> None:
     data = _data_blob(render_html(real_report()))
 
-    drawn = _run_page_script(data)
+    drawn = _run_page_script(data, tmp_path / "drawn.json")
 
     assert all('class="bar o-' in d for d in drawn if "no node attempts" not in d)
