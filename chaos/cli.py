@@ -57,6 +57,17 @@ def _load(path: str) -> dict[str, Any]:
     return read_report(path)
 
 
+def _load_json(path: str) -> Any:
+    """JSON read from ``path`` (`ReportError` if unreadable); ``diff`` checks the shape itself."""
+    import json
+    from pathlib import Path
+
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return read_report(path)  # raises the named error for exactly this file
+
+
 def _write_html(path: str, report: dict[str, Any]) -> None:
     from chaos.reporting import write_html
 
@@ -113,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "diff":
             from chaos.reporting.diff import diff_command
 
-            text, status = diff_command(_load(args.old), _load(args.new), as_json=args.json,
+            text, status = diff_command(_load_json(args.old), _load_json(args.new), as_json=args.json,
                                         fail_on_missing=args.fail_on_missing, code_changed=args.code_changed)
             print(text)
             return status
