@@ -43,7 +43,7 @@ class RunContext:
     journal: Journal = field(default_factory=Journal)
     now: Callable[[], float] = field(default_factory=trial_clock)
     fired: Counter[Injection] = field(default_factory=Counter)
-    _task_labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    _task_labels: dict[tuple[str, str, int], str] = field(default_factory=dict)
     _task_counts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     #: NodeTimeoutErrors raised by LangGraph's watchdogs and not yet matched to an attempt
@@ -55,7 +55,9 @@ class RunContext:
     def begin(self, site: str, task_id: str | None, attempt: int, step: int | None) -> AttemptRecord:
         """Record the start of an attempt and return its (still open) record."""
         with self._lock:
-            key = (site, task_id or f"anon-{len(self.journal.attempts)}")
+            # A task resumed in a later run step keeps its LangGraph task id but is a new
+            # execution (its attempts count from 1 again): a new label per invocation.
+            key = (site, task_id or f"anon-{len(self.journal.attempts)}", self.invocation)
             label = self._task_labels.get(key)
             if label is None:
                 self._task_counts[site] += 1
@@ -103,6 +105,39 @@ class RunContext:
     def never_fired(self) -> list[Injection]:
         """Declared injections that did not fire once in this run."""
         return [inj for inj in self.injections if self.fired[inj] == 0]
+
+
+class SignalContext(RunContext):
+    """A run context that can turn a ``sigterm`` decision into a real SIGTERM to this process.
+
+    `arm` aims a SIGTERM (an `Injection` of `chaos.shutdown.Sigterm`) at the next attempts;
+    when one of them starts, the signal is delivered at once, from the node's own thread,
+    and `landed` keeps the attempt it landed in.
+    """
+
+    armed: Injection | None = None
+    landed: AttemptRecord | None = None
+
+    def arm(self, injection: Injection | None) -> None:
+        self.armed, self.landed = injection, None
+
+    def choose(self, rec: AttemptRecord) -> Injection | None:
+        inj = self.armed
+        if inj is not None and self.landed is None and inj.matches_site(rec.node) and inj.matches_attempt(rec.attempt):
+            import os
+            import signal
+
+            self.mark_fired(inj)
+            self.landed = rec
+            self.event("sigterm", rec.node,
+                       f"SIGTERM delivered to the process as {rec.task} started attempt "
+                       f"{rec.attempt} (superstep {rec.step})")
+            os.kill(os.getpid(), signal.SIGTERM)
+            chosen = super().choose(rec)
+            if chosen is None:
+                rec.fault, rec.fault_kind = inj.fault.describe(), inj.fault.kind
+            return chosen if chosen is not None else inj
+        return super().choose(rec)
 
 
 class ActiveRun:

@@ -7,7 +7,17 @@
 
 `run` executes a baseline and a chaos run on simulated time, checks the invariants and raises
 `ChaosViolation` (an AssertionError whose message ends with the command that reproduces it)
-when the verdict is ``fail``, unless ``raise_on_violation=False``.
+when the verdict is ``fail``, or `TrialInconclusive` when the trial could not judge (the
+fault-free baseline failed), unless ``raise_on_violation=False``.
+
+A trial is a scripted history of one thread (`chaos.engine.steps`)::
+
+    from chaos.engine import Invoke, Resume, Wait, again
+
+    result = chaos.run(graph, {"q": "hi"}, steps=[Invoke(), Resume("yes"), Wait(60), again()])
+    result = chaos.run(graph, {"q": "hi"}, drive="stream:messages")   # how production drives it
+
+Every front end is a thin layer over `chaos.engine` (one spec, one executor, one judge).
 """
 
 from __future__ import annotations
@@ -18,10 +28,13 @@ from typing import TYPE_CHECKING, Any
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
 
+from chaos.engine.drive import Drive
+from chaos.engine.steps import Step
 from chaos.faults import Fault, Injection
 from chaos.inject import InstrumentedGraph, graph_label, instrument
 from chaos.savers import default_cache, sqlite_saver_in
-from chaos.trial import ChaosViolation, ClockName, InvokeMode, RunHook, TrialResult, run_trial
+from chaos.trial import (ChaosViolation, ClockName, RunHook, TrialInconclusive, TrialResult, _aliases,
+                         run_trial)
 
 if TYPE_CHECKING:
     from chaos.http import HttpChaos
@@ -32,6 +45,7 @@ class Chaos:
 
     Args:
         seed: the session seed (``--chaos-seed``); decisions hash it with ``test_id``.
+        disable: invariants turned off for every run (``disabled_checks`` is a deprecated alias).
         test_id: the pytest node id (or any stable name) of the test.
         clock: ``"simulated"`` (default) or ``"real"``.
         repro: the command line that reproduces this test, printed on failure.
@@ -44,20 +58,23 @@ class Chaos:
         *,
         clock: ClockName = "simulated",
         repro: str | None = None,
-        disabled_checks: Sequence[str] = (),
+        disable: Sequence[str] = (),
+        **deprecated: Any,
     ) -> None:
+        disable = _aliases("Chaos", deprecated, disable, (), ())[0]
         self.seed = seed
         self.test_id = test_id
         self.clock: ClockName = clock
         self.repro = repro
-        self.disabled_checks = list(disabled_checks)
+        #: Invariants turned off for every run of this object (``chaos_disable``, the marker).
+        self.disable = list(disable)
         self.injections: list[Injection] = []
         self.results: list[TrialResult] = []
         #: How many runs were started (also those that raised before producing a result).
         self.runs_started = 0
         #: Context managers entered around every run (see `chaos.trial.RunHook`).
         self.around: list[RunHook] = []
-        self._instrumented: dict[int, InstrumentedGraph] = {}
+        self._instrumented: dict[int, tuple[Any, InstrumentedGraph]] = {}
         self._http: HttpChaos | None = None
 
     @property
@@ -95,26 +112,37 @@ class Chaos:
     def instrument(self, graph: StateGraph | Pregel) -> InstrumentedGraph:
         """The instrumented copy of ``graph`` used by `run` (built once per graph object)."""
         key = id(graph)
-        if key not in self._instrumented:
-            self._instrumented[key] = instrument(
-                graph, checkpointer_factory=sqlite_saver_in, cache_factory=default_cache
-            )
-        return self._instrumented[key]
+        held = self._instrumented.get(key)
+        if held is None or held[0] is not graph:
+            # The graph is kept alive with its copy: an id is only unique among live objects.
+            held = (graph, instrument(graph, checkpointer_factory=sqlite_saver_in, cache_factory=default_cache))
+            self._instrumented[key] = held
+        return held[1]
+
+    @property
+    def disabled_checks(self) -> list[str]:
+        """Deprecated alias of `disable`."""
+        import warnings
+
+        warnings.warn("Chaos.disabled_checks is deprecated; use Chaos.disable", DeprecationWarning, stacklevel=2)
+        return self.disable
 
     def run(
         self,
         graph: StateGraph | Pregel,
         input: Any,
         *,
+        steps: Sequence[Step] | None = None,
+        drive: str | Drive | None = None,
         config: dict[str, Any] | None = None,
         context: Any = None,
-        invoke: InvokeMode = "async",
-        baseline: bool = True,
+        baseline: bool | str = True,
         nondeterministic: Sequence[str] = (),
         disable: Sequence[str] = (),
         enable: Sequence[str] = (),
         raise_on_violation: bool = True,
         repeat: Sequence[float] = (),
+        invoke: str | None = None,
     ) -> TrialResult:
         """Run one trial of ``graph`` on ``input`` with the declared faults.
 
@@ -122,17 +150,28 @@ class Chaos:
             graph: a `StateGraph` builder (compiled with an embedded SQLite checkpointer and,
                 when nodes declare a CachePolicy, an in-memory cache) or a compiled graph
                 (kept with its own checkpointer, cache and store).
-            invoke: ``"async"`` runs ``astream`` (sync node bodies run in the loop's executor,
-                deterministic); ``"sync"`` runs ``stream`` (LangGraph's thread pool: parallel
-                sync nodes are only deterministic when they do not race).
+            steps: the thread's history (`chaos.engine.steps`: ``Invoke``, ``Resume``,
+                ``Wait``, ``UpdateState``, ``Sigterm``, ``again``); default ``[Invoke()]``.
+            drive: how each run step calls the graph (`chaos.engine.drive`): ``"astream"``
+                (default; sync node bodies run in the loop's executor, deterministic),
+                ``"stream"`` (LangGraph's thread pool), ``"ainvoke"``, ``"invoke"``,
+                ``"astream:messages"``, ``"astream_events:v2"``, ``"abatch:3"``, ...
+            baseline: ``True``/``"memo"`` (the fault-free baseline, reused across trials of
+                the same graph, steps, input, config, drive and seed), ``"fresh"`` (run it
+                again: outside state changes between runs) or ``False``/``"off"``.
             nondeterministic: state fields the ``steady_state`` check ignores.
             disable: invariant names to turn off for this run.
             enable: opt-in invariant names to turn on for this run (``retry_after``).
-            raise_on_violation: raise `ChaosViolation` when the verdict is ``fail``.
-            repeat: invoke the same input again after each of these waits (simulated seconds),
-                each on a fresh thread, within the same trial: how cache hits and TTL expiry
-                are exercised (``repeat=[299, 2]``: a hit at 299 s, a miss at 301 s).
+            raise_on_violation: raise `ChaosViolation` when the verdict is ``fail`` and
+                `TrialInconclusive` when it is ``inconclusive``.
+            repeat: shorthand for steps: invoke the same input again after each of these waits
+                (simulated seconds), each on a fresh thread (``repeat=[299, 2]``: a cache hit
+                at 299 s, a miss at 301 s). Not together with ``steps``.
+            invoke: deprecated: ``"async"`` is ``drive="astream"``, ``"sync"`` ``drive="stream"``.
         """
+        __tracebackhide__ = True
+        from chaos.trial import drive_of
+
         self.runs_started += 1
         inst = self.instrument(graph)
         if any(inj.fault.level == "http" for inj in self.injections):
@@ -147,22 +186,21 @@ class Chaos:
             target=graph_label(graph),
             trial_id=self.test_id if n == 0 else f"{self.test_id}#{n}",
             clock=self.clock,
-            invoke=invoke,
+            drive=drive_of(drive, invoke, where="Chaos.run"),
             config=config,
             context=context,
             baseline=baseline,
-            disabled_checks=[*self.disabled_checks, *disable],
-            enabled_checks=list(enable),
+            disable=[*self.disable, *disable],
+            enable=list(enable),
             nondeterministic=nondeterministic,
             run_number=n,
             repro=self.repro,
             around=list(self.around),
-            repeats=list(repeat),
+            repeat=list(repeat),
+            steps=steps,
+            source=graph,
         )
-        self.results.append(result)
-        if raise_on_violation and not result.ok:
-            raise ChaosViolation(result)
-        return result
+        return self._record(result, raise_on_violation)
 
     def drain(
         self,
@@ -174,7 +212,7 @@ class Chaos:
         saver: Any = None,
         serve: Any = None,
         resume: Any = None,
-        invoke: InvokeMode = "async",
+        invoke: str = "async",
         config: dict[str, Any] | None = None,
         nondeterministic: Sequence[str] = (),
         disable: Sequence[str] = (),
@@ -191,7 +229,7 @@ class Chaos:
         result = run_drain_trial(
             graph, input, node=node, attempts=attempts, saver=saver, serve=serve, resume=resume,
             invoke=invoke, seed=self.seed, test_id=self._next_id(), config=config,
-            nondeterministic=nondeterministic, disable=[*self.disabled_checks, *disable],
+            nondeterministic=nondeterministic, disable=[*self.disable, *disable],
             repro=self.repro, raise_on_violation=False,
         )
         return self._record(result, raise_on_violation)
@@ -224,7 +262,7 @@ class Chaos:
             target, input, node=node, fault=kill(grace, at=at), saver=saver,  # type: ignore[arg-type]
             durability=durability, resume=resume, idempotent=idempotent, seed=self.seed,
             test_id=self._next_id(), nondeterministic=nondeterministic,
-            disable=[*self.disabled_checks, *disable], repro=self.repro, raise_on_violation=False,
+            disable=[*self.disable, *disable], repro=self.repro, raise_on_violation=False,
         )
         return self._record(result, raise_on_violation)
 
@@ -233,9 +271,10 @@ class Chaos:
         return self.test_id if n == 0 else f"{self.test_id}#{n}"
 
     def _record(self, result: TrialResult, raise_on_violation: bool) -> TrialResult:
+        __tracebackhide__ = True
         self.results.append(result)
-        if raise_on_violation and not result.ok:
-            raise ChaosViolation(result)
+        if raise_on_violation:
+            result.raise_for_verdict()
         return result
 
     @property
@@ -246,9 +285,9 @@ class Chaos:
         return self.results[-1]
 
     def close(self) -> None:
-        for inst in self._instrumented.values():
+        for _, inst in self._instrumented.values():
             inst.close()
         self._instrumented.clear()
 
 
-__all__ = ["Chaos", "ChaosViolation"]
+__all__ = ["Chaos", "ChaosViolation", "TrialInconclusive"]

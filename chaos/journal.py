@@ -95,6 +95,34 @@ class EventRecord:
 
 
 @dataclass
+class StepRecord:
+    """One step of a trial's history (`chaos.engine.steps`): what it did and how it ended.
+
+    ``outcome`` of a run step: ``ok``, ``interrupted`` (stopped at ``interrupt()``),
+    ``drained``, ``error``, ``killed``, ``skipped`` (a resume of a thread with nothing left to
+    do); ``done`` for waits and state updates. ``attempts`` is the slice of the journal's
+    attempts it ran: ``journal.attempts[first:last]``.
+    """
+
+    index: int
+    kind: str
+    detail: str
+    thread: str | None
+    start: float
+    end: float | None = None
+    outcome: str = "unknown"
+    error: str | None = None
+    error_message: str | None = None
+    first: int = 0
+    last: int = 0
+    #: The thread's latest checkpoint after the step (shutdown trials): step, next, tasks.
+    checkpoint: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Journal:
     """Everything recorded in one run (the chaos run or its fault-free baseline)."""
 
@@ -108,6 +136,16 @@ class Journal:
     #: Final states of the repeated invocations (``repeat``), in order; ``final_state`` is the first's.
     repeat_states: list[Any] = field(default_factory=list)
     duration: float = 0.0
+    #: The history's steps, in order (one per `chaos.engine` step that ran).
+    steps: list[StepRecord] = field(default_factory=list)
+    #: Interrupts the runs stopped at (``interrupt()`` values), in order.
+    interrupts: list[Any] = field(default_factory=list)
+    #: Final states of the other copies of a batch drive (``abatch:N``), in order.
+    batch_states: list[Any] = field(default_factory=list)
+    #: Node updates streamed after the last ``values`` chunk of the main thread: the writes of
+    #: tasks that finished in a superstep that then failed (LangGraph keeps them as pending
+    #: writes, and ``get_state().values`` shows them applied). In memory only.
+    pending_updates: list[tuple[str, Any]] = field(default_factory=list, repr=False, compare=False)
 
     def by_node(self, node: str) -> list[AttemptRecord]:
         """The attempts of ``node`` (a site name such as ``fetch`` or ``parent/child``)."""

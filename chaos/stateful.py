@@ -15,7 +15,8 @@ as the calls that replay it. The rules:
 - ``inject(fault, node, attempts)``: aim a fault at the next run (up to ``max_pending``);
 - ``advance_clock(seconds)``: the next run starts that much later on the machine's timeline,
   so cache entries (whose TTL is measured on the wall clock) really expire;
-- ``drain(at)``: a run on a fresh thread whose `RunControl` requests a drain when node ``at``
+- ``drain(at)``: a run on a fresh thread that gets a real SIGTERM (the engine's ``Sigterm``
+  step: the harness's handler requests a drain of the run's `RunControl`) when node ``at``
   starts (``None``: before the first superstep); LangGraph finishes that superstep, checkpoints
   and raises ``GraphDrained``;
 - ``resume``: continue the last thread (drained, killed or failed) from its checkpoint with
@@ -30,7 +31,8 @@ After every rule the invariants hold: the bundled chaos checkers pass on the las
 checkpointer holds for the thread is the state the run last streamed. Add your own with
 ``@invariant()`` methods; ``self.last`` is the last run's `TrialResult`, ``self.results`` all of them.
 
-Each run is its own simulated-time trial (`chaos.simtime.run_async`); the machine's timeline
+Every rule is a list of the engine's steps (`chaos.engine.steps`: ``Invoke``, ``Resume``,
+``Sigterm``), run by the engine's one executor; each run is its own simulated-time execution; the machine's timeline
 (``self.elapsed``) carries across runs: a run starts by advancing its clock to it. Threads live
 in the checkpointer between rules; the node cache is shared by all runs of an example (and
 cleared when an example starts), as it is in production.
@@ -38,9 +40,7 @@ cleared when an example starts), as it is in production.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import fnmatch
 import itertools
 import os
 from collections.abc import Sequence
@@ -49,17 +49,19 @@ from typing import Any, ClassVar
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from langgraph.errors import GraphDrained, GraphInterrupt
-from langgraph.runtime import RunControl
 
-from chaos.checks import run_checkers
-from chaos.context import RunContext
-from chaos.errors import ChaosAbort, ChaosUsageError
+from chaos.context import SignalContext
+from chaos.engine.baseline import run_baseline
+from chaos.engine.executor import Executor, run_config
+from chaos.engine.judge import judge
+from chaos.engine.result import TrialResult
+from chaos.engine.spec import Checks, TrialSpec
+from chaos.engine.steps import Invoke, Resume, Sigterm, Step
+from chaos.errors import ChaosUsageError
 from chaos.faults import Fault, Injection, RaiseError
 from chaos.inject import InstrumentedGraph
-from chaos.journal import AttemptRecord, Journal
+from chaos.journal import Journal
 from chaos.strategies import FaultPlan, instrumented, node_faults, replay_text
-from chaos.trial import TrialResult, run_config
 
 __all__ = ["ChaosMachine", "MachineViolation", "ProcessKilled", "chaos_machine"]
 
@@ -83,22 +85,6 @@ class ProcessKilled(BaseException):
 
 class MachineViolation(AssertionError):
     """An invariant of the chaos machine failed; the message names it and the run."""
-
-
-class _MachineContext(RunContext):
-    """Run context that requests a drain (or records a kill) when a given node starts."""
-
-    drain_at: str | None = None
-    control: RunControl | None = None
-    drained_at: AttemptRecord | None = None
-
-    def choose(self, rec: AttemptRecord) -> Injection | None:
-        if self.control is not None and self.drain_at is not None and self.drained_at is None:
-            if fnmatch.fnmatchcase(rec.node, self.drain_at):
-                self.drained_at = rec
-                self.control.request_drain(f"chaos machine: drain while {rec.node} runs")
-                self.event("drain", rec.node, f"drain requested as {rec.task} started (superstep {rec.step})")
-        return super().choose(rec)
 
 
 def _sites(machine: ChaosMachine) -> st.SearchStrategy[str]:
@@ -142,8 +128,6 @@ class ChaosMachine(RuleBasedStateMachine):
     nondeterministic: ClassVar[Sequence[str]] = ()
     max_pending: ClassVar[int] = 2
     max_advance: ClassVar[int] = 3600
-
-    _baselines: ClassVar[dict[tuple[int, str], Journal]] = {}
 
     def __init__(self) -> None:
         super().__init__()
@@ -230,21 +214,33 @@ class ChaosMachine(RuleBasedStateMachine):
 
     @invariant()
     def checkpoint_is_what_the_run_saw(self) -> None:
-        """The thread's checkpointed state is the state the last run streamed last."""
+        """The thread's checkpointed state is the state the last run streamed last.
+
+        When a superstep failed, the siblings that finished in it streamed their updates and
+        LangGraph keeps their writes as pending writes, which ``get_state().values`` shows
+        applied: they are applied to the streamed state before comparing. A run stopped at
+        ``interrupt()`` streams ``__interrupt__`` in its state, which the checkpoint never
+        holds: the engine's journal strips it.
+        """
         last = self.last
         if last is None or last.journal.final_state is None or self.checkpoint is None:
             return
-        if last.journal.final_state != self.checkpoint:
+        seen = last.journal.final_state
+        if last.journal.outcome != "ok" and last.journal.pending_updates:
+            seen = apply_updates(self.inst, seen, last.journal.pending_updates)
+        if seen != self.checkpoint:
             self._fail(
                 "checkpoint_is_what_the_run_saw",
-                f"thread {self.thread}: the run last streamed {last.journal.final_state!r} but the "
-                f"checkpointer holds {self.checkpoint!r}",
+                f"thread {self.thread}: the run last streamed {seen!r} (with the pending writes of "
+                f"the tasks that finished in its last superstep) but the checkpointer holds {self.checkpoint!r}",
             )
 
     # -- machinery --------------------------------------------------------------------------
 
     def _check(self) -> None:
         last = self.last
+        if last is not None and last.inconclusive is not None and not last.violations:
+            self._fail("inconclusive", f"  [inconclusive] {last.inconclusive}")
         if last is not None and last.violations:
             lines = [f"  [{v.invariant}] {v.message}" for v in last.violations]
             self._fail(", ".join(sorted({v.invariant for v in last.violations})), "\n".join(lines))
@@ -264,15 +260,13 @@ class ChaosMachine(RuleBasedStateMachine):
         self.thread = f"machine-{os.getpid()}-{next(_THREADS)}"
 
     def _baseline(self) -> Journal:
-        key = (id(self.inst), repr((self.input, self.config, self.context, self.seed)))
-        if key not in self._baselines:
-            saved = self.thread, self.elapsed
-            self.thread = f"machine-baseline-{os.getpid()}-{next(_THREADS)}"
-            self._baselines[key] = self._execute(self.input, [], drain_at=None, kill_at=None).journal
-            self.thread, self.elapsed = saved
-            if self.inst.graph.cache is not None:
-                self.inst.graph.clear_cache()
-        return self._baselines[key]
+        """The fault-free baseline (the engine's, memoised per graph, input, config and seed)."""
+        spec = TrialSpec(graph=self.inst, input=self.input, seed=self.seed, test_id=self.test_id,
+                         config=self.config, context=self.context, source=self.graph)
+        journal = run_baseline(spec, f"machine-baseline-{os.getpid()}-{next(_THREADS)}")
+        if self.inst.graph.cache is not None:
+            self.inst.graph.clear_cache()
+        return journal
 
     def _run(self, input: Any, *, drain_at: str | None = None, kill_at: str | None = None) -> None:
         faults, self.pending = self.pending, []
@@ -284,7 +278,7 @@ class ChaosMachine(RuleBasedStateMachine):
         # the failed attempt's error and the rerun's writes share a task id, which is LangGraph
         # working as designed, so it is checked on the first run of each thread only.
         off = [*self.disable, "cache_ttl"] + (["no_partial_writes"] if input is None else [])
-        result.violations = run_checkers(result, off)
+        judge(result, Checks(tuple(off)))
         self._extend_timeline(result.journal, len(self.results))
         if "cache_ttl" not in self.disable:
             from chaos.invariants.cache_ttl import check_cache_ttl
@@ -310,71 +304,21 @@ class ChaosMachine(RuleBasedStateMachine):
     def _execute(
         self, input: Any, faults: list[Injection], *, drain_at: str | None, kill_at: str | None
     ) -> TrialResult:
-        from chaos.simtime import SimulatedDeadlock, current_clock, run_async
-
+        """One rule's steps through the engine's executor, on the machine's timeline."""
         assert self.thread is not None
         if kill_at is not None:
             faults = [Injection.of(RaiseError(ProcessKilled), kill_at, times=1), *faults]
-        graph = self.inst.graph
-        ctx = _MachineContext(self.seed, self.test_id, tuple(faults))
-        control = RunControl()
+        steps: list[Step] = []
         if drain_at is not None:
-            ctx.control = control
-            if drain_at == "":
-                control.request_drain("chaos machine: drain before the first superstep")
-                ctx.event("drain", None, "drain requested before the run started")
-            else:
-                ctx.drain_at = drain_at
-        cfg = run_config(self.config, self.thread)
-        kwargs: dict[str, Any] = {"stream_mode": ["updates", "values"], "control": control}
-        if self.context is not None:
-            kwargs["context"] = self.context
-        journal = ctx.journal
+            steps.append(Sigterm(drain_at or None, attempts=None))
+        steps.append(Resume() if input is None else Invoke(input))
+        ctx = SignalContext(self.seed, self.test_id, tuple(faults))
         offset = self.elapsed
-
-        async def amain() -> None:
-            clock = current_clock()
-            assert clock is not None
-            clock.advance(offset)  # this run starts where the machine's timeline is
-            origin = clock.now()
-            ctx.now = lambda: round(clock.now() - origin, 9)
-            self.inst.active.context = ctx
-            try:
-                async for mode, chunk in graph.astream(input, cfg, **kwargs):
-                    if mode == "values":
-                        journal.final_state = chunk
-                    elif mode == "updates" and isinstance(chunk, dict) and (chunk.get("__metadata__") or {}).get("cached"):
-                        for node in chunk:
-                            if node != "__metadata__":
-                                now = ctx.now()
-                                journal.attempts.append(AttemptRecord(
-                                    node=node, task=f"{node}#cached", attempt=0, step=None,
-                                    start=now, end=now, outcome="cached"))
-            finally:
-                journal.duration = ctx.now()
-                self.inst.active.context = None
-
-        outcome, error = "ok", None
-        try:
-            run_async(amain, mode="simulated", seed=self.seed)
-        except GraphDrained as exc:
-            outcome, error = "drained", exc
-        except ProcessKilled as exc:
-            outcome, error = "killed", exc
-        except ChaosAbort as exc:
-            outcome, error = "aborted", exc
-        except SimulatedDeadlock as exc:
-            outcome, error = "deadlock", exc
-        except GraphInterrupt as exc:
-            outcome, error = "interrupted", exc
-        except (Exception, asyncio.CancelledError) as exc:
-            outcome, error = "error", exc
-        journal.outcome = outcome
-        if error is not None:
-            journal.error, journal.error_message = type(error).__name__, str(error)
-        for rec in journal.attempts:
-            if rec.outcome == "unknown" and outcome in ("aborted", "deadlock", "killed"):
-                rec.outcome = "aborted" if rec.fault else "cancelled"
+        journal = Executor(
+            self.inst, ctx, input=input, thread_id=self.thread, config=self.config, context=self.context,
+            seed=self.seed, start_at=offset, forget=False, clear_cache=False,
+            extra_outcomes=((ProcessKilled, "killed"),), thread_outcome=self.status if input is None else None,
+        ).execute(steps)
         # The next run starts a millisecond later: runs are never simultaneous, and on the
         # timeline an entry cached by one run must precede a hit in the next.
         self.elapsed = offset + journal.duration + RUN_GAP
@@ -382,8 +326,31 @@ class ChaosMachine(RuleBasedStateMachine):
             id=f"{self.test_id}#{len(self.results)}", target=type(self).__name__, seed=self.seed,
             injections=faults, journal=journal, baseline=None, never_fired=ctx.never_fired(),
             nondeterministic=self.nondeterministic, clock="simulated", instrumented=self.inst,
-            chaos_config=cfg,
+            chaos_config=run_config(self.config, self.thread), steps=tuple(steps),
         )
+
+
+def apply_updates(inst: InstrumentedGraph, state: Any, updates: Sequence[tuple[str, Any]]) -> Any:
+    """``state`` with the streamed node ``updates`` applied through the graph's reducers."""
+    if not isinstance(state, dict):
+        return state
+    channels = getattr(getattr(inst.graph, "builder", None), "channels", {}) or {}
+    out = dict(state)
+    for _node, update in updates:
+        for values in (update if isinstance(update, list) else [update]):
+            if not isinstance(values, dict):
+                continue
+            for key, value in values.items():
+                ch = channels.get(key)
+                op = getattr(ch, "operator", None)
+                reducer = getattr(ch, "reducer", None)
+                if op is not None and key in out:
+                    out[key] = op(out[key], value)
+                elif reducer is not None and key in out:
+                    out[key] = reducer(out[key], [value])
+                else:
+                    out[key] = value
+    return out
 
 
 def chaos_machine(graph: Any, input: Any, *, name: str = "GraphMachine", **options: Any) -> type[ChaosMachine]:

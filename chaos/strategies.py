@@ -50,13 +50,10 @@ from langgraph.pregel import Pregel
 from langgraph.types import CachePolicy, RetryPolicy, TimeoutPolicy
 
 from chaos import faults as _faults
-from chaos.checks import run_checkers
-from chaos.context import RunContext
 from chaos.errors import ChaosUsageError
 from chaos.faults import Fault, Injection
 from chaos.inject import InstrumentedGraph, graph_label, instrument
-from chaos.journal import Journal
-from chaos.trial import ChaosViolation, RunHook, TrialResult, run_config, run_once, thread_id_for
+from chaos.trial import ChaosViolation, RunHook, TrialResult
 
 __all__ = [
     "BatchingCounterexample",
@@ -532,7 +529,6 @@ class PlanViolation(ChaosViolation):
 
 
 _RUNS = itertools.count()
-_BASELINES: dict[tuple[int, str, int], Journal] = {}
 
 
 def _hypothesis_seed() -> str | None:
@@ -573,7 +569,7 @@ def run_plan(
     seed: int = 0,
     config: dict[str, Any] | None = None,
     context: Any = None,
-    baseline: bool = True,
+    baseline: bool | str = True,
     disable: Sequence[str] = ("faults_fired",),
     enable: Sequence[str] = (),
     nondeterministic: Sequence[str] = (),
@@ -596,6 +592,10 @@ def run_plan(
     the plan as ``chaos.inject(...)`` lines and the seeds that replay it; inside a hypothesis
     test the same block is recorded with `note`, so the shrunk example prints it.
     """
+    from chaos.engine.run import run_trial as engine_run
+    from chaos.engine.spec import Checks, TrialSpec
+    from chaos.trial import baseline_policy
+
     inst = instrumented(graph)
     plan = plan if isinstance(plan, FaultPlan) else FaultPlan(plan)
     tid = test_id or _pytest_test_id()
@@ -604,24 +604,15 @@ def run_plan(
         from chaos.http import HttpChaos
 
         hooks.append(HttpChaos())
-    inst.check_injections(list(plan))
-    base_journal = None
-    base_tid = None
-    if baseline:
-        base_journal, base_tid = _baseline(inst, input, seed, tid, config, context, hooks)
-    n = next(_RUNS)
-    chaos_tid = thread_id_for(tid, f"plan{os.getpid()}", n)
-    ctx = RunContext(seed, tid, tuple(plan))
-    journal = run_once(inst, input, ctx, clock="simulated", invoke="async", config=config,
-                       context=context, thread_id=chaos_tid, seed=seed, around=hooks)
-    result = TrialResult(
-        id=tid, target=graph_label(graph), seed=seed,
-        injections=list(plan), journal=journal, baseline=base_journal,
-        never_fired=ctx.never_fired(), nondeterministic=nondeterministic, clock="simulated",
-        instrumented=inst, chaos_config=run_config(config, chaos_tid),
-        baseline_config=run_config(config, base_tid) if base_tid else None,
+    spec = TrialSpec(
+        graph=inst, input=input, injections=tuple(plan), seed=seed, test_id=tid, config=config,
+        context=context, checks=Checks(tuple(disable), tuple(enable), tuple(nondeterministic)),
+        baseline=baseline_policy(baseline), around=tuple(hooks),
+        source=graph if not isinstance(graph, InstrumentedGraph) else inst,
+        target=graph_label(graph), roles=(f"plan-baseline{os.getpid()}", f"plan{os.getpid()}"),
+        run_number=next(_RUNS),
     )
-    result.violations = run_checkers(result, disable, enable)
+    result = engine_run(spec)
     in_hypothesis = currently_in_test_context()
     if in_hypothesis:
         event(f"chaos verdict: {result.verdict}")
@@ -630,6 +621,8 @@ def run_plan(
         if in_hypothesis:
             note(text)
         if raise_on_violation:
+            if result.verdict != "fail":
+                result.raise_for_verdict()
             raise PlanViolation(result, plan, text)
     return result
 
@@ -643,20 +636,6 @@ def _is_http(hook: Any) -> bool:
 def _pytest_test_id() -> str:
     current = os.environ.get("PYTEST_CURRENT_TEST")
     return current.rsplit(" (", 1)[0] if current else "run_plan"
-
-
-def _baseline(
-    inst: InstrumentedGraph, input: Any, seed: int, tid: str, config: Any, context: Any,
-    hooks: Sequence[RunHook],
-) -> tuple[Journal, str]:
-    key = (id(inst), repr((input, config, context)), seed)
-    base_tid = thread_id_for(tid, f"plan-baseline{os.getpid()}", len(_BASELINES))
-    journal = _BASELINES.get(key)
-    if journal is None:
-        journal = run_once(inst, input, RunContext(seed, tid, ()), clock="simulated", invoke="async",
-                           config=config, context=context, thread_id=base_tid, seed=seed, around=hooks)
-        _BASELINES[key] = journal
-    return journal, base_tid
 
 
 # -- DeltaChannel reducers ----------------------------------------------------------------------

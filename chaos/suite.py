@@ -54,15 +54,16 @@ def reachable_sites(
     A fault aimed at a node the input never reaches (a fallback behind an error handler, a
     branch not taken) could never fire: the suite aims only at nodes that run.
     """
-    from chaos.context import RunContext
-    from chaos.trial import run_once, thread_id_for
+    from chaos.engine.baseline import run_baseline
+    from chaos.engine.run import thread_id_for
+    from chaos.engine.spec import TrialSpec
 
     key = ("reachable", json.dumps(input, sort_keys=True, default=repr), json.dumps(config, sort_keys=True, default=repr))
     if key not in inst.memo:
-        journal = run_once(
-            inst, input, RunContext(0, "chaos-suite-reachability", ()), clock="simulated", invoke="async",
-            config=config, context=None, thread_id=thread_id_for(key[1], "reachability", 0), seed=0, around=around,
-        )
+        # The fault-free baseline of seed 0, the one the engine memoises for such trials.
+        spec = TrialSpec(graph=inst, input=input, test_id="chaos-suite-reachability", config=config,
+                         around=tuple(around), source=inst)
+        journal = run_baseline(spec, thread_id_for(key[1], "reachability", 0))
         inst.memo[key] = frozenset(a.node for a in journal.attempts)
     return inst.memo[key]
 

@@ -170,7 +170,7 @@ def test_a_sync_node_with_a_timeout_is_still_rejected_at_compile(harness: Chaos)
 
 def test_sync_invoke_retries_on_the_simulated_clock(harness: Chaos, calls):
     harness.inject(faults.http_5xx(), node="fetch", attempts=1)
-    result = harness.run(graphs.sync_builder(), {}, invoke="sync")
+    result = harness.run(graphs.sync_builder(), {}, drive="stream")
     assert [(a.outcome, a.start) for a in result.attempts("fetch")] == [("error", 0.0), ("ok", 1.0)]
 
 

@@ -48,9 +48,11 @@ def check_no_partial_writes(result: TrialResult) -> Iterable[Violation]:
         if a.task_id and not _is_handler(a.node) and a.invocation == 0
     }
 
+    # A task resumed in a later run step (same task id) writes next to its earlier error.
+    rerun = {a.task_id for a in result.journal.attempts if a.task_id and a.invocation > 0}
     for task_id, writes in by_task.items():
         channels = {ch for _n, ch, _v in writes}
-        if _ERROR not in channels:
+        if _ERROR not in channels or task_id in rerun:
             continue
         partial = sorted(ch for ch in channels if not ch.startswith("__"))
         if partial:

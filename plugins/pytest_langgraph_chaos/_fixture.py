@@ -78,7 +78,7 @@ def chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
         item.nodeid,
         clock=settings.get("clock", _clock(config)),
         repro=repro_command(config, item.nodeid),
-        disabled_checks=[*config.getini("chaos_disable"), *settings.get("disable", ())],
+        disable=[*config.getini("chaos_disable"), *settings.get("disable", ())],
     )
     harness.injections.extend(injections)
     item.stash[CHAOS_KEY] = harness

@@ -77,10 +77,10 @@ class ScenarioItem(ChaosItem):
             target=sc.target,
             clock=_clock(config, sc),  # type: ignore[arg-type]
             config=dict(sc.config),
-            disabled_checks=[*config.getini("chaos_disable"), *sc.disable],
+            disable=[*config.getini("chaos_disable"), *sc.disable],
             nondeterministic=sc.nondeterministic,
             repro=repro_command(config, self.nodeid),
-            repeats=sc.repeat,
+            repeat=sc.repeat,
             around=[_http_for(sc)] if sc.uses_http else [],
         )
         self.record(result)

@@ -79,7 +79,7 @@ class ChaosTrialItem(ChaosItem):
             test_id=self.nodeid,
             target=self.target,
             clock=_clock(config),  # type: ignore[arg-type]
-            disabled_checks=config.getini("chaos_disable"),
+            disable=config.getini("chaos_disable"),
             repro=repro_command(config, None, select=self.name, target=self.target),
         )
         self.record(result)

@@ -400,7 +400,7 @@ class TestJournalAndReport:
 
     def test_langgraphs_own_sync_thread_pool_attributes_requests_to_attempts(self, chaos: Chaos) -> None:
         chaos.inject(http_faults.status(503), node="fetch", attempts=[1])
-        result = chaos.run(builder(sync_fetch), {}, invoke="sync")
+        result = chaos.run(builder(sync_fetch), {}, drive="stream")
         assert [(h.node, h.attempt, h.status) for h in result.journal.http] == [("fetch", 1, 503), ("fetch", 2, 200)]
 
     def test_a_trial_with_http_faults_writes_a_report_that_fits_the_schema(self, chaos: Chaos) -> None:

@@ -1,0 +1,556 @@
+"""The one executor: runs a trial's steps on one thread of an instrumented graph, in process.
+
+Every attempt (node wrappers), HTTP request (the ``around`` hooks), signal and step boundary
+goes into ONE journal, the trial's history. The steps are interpreted by one script
+(`Executor._script`), a generator that yields the operations to perform; two tiny drivers
+perform them, one on an event loop (async drives) and one on the calling thread (sync
+drives), both on the trial's clock. So the ladder from an exception to an outcome exists
+once (`outcome_of`).
+
+Kill steps do not run here: `chaos.engine.child` runs each of their run steps in a child
+process and merges the children's journals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from chaos.context import RunContext, SignalContext, trial_clock
+from chaos.engine import drive as drv
+from chaos.engine.steps import SAME, Invoke, Kill, Resume, Sigterm, Step, UpdateState, Wait, describe
+from chaos.errors import ChaosAbort, ChaosUsageError
+from chaos.faults import Injection
+from chaos.inject import InstrumentedGraph, observe_timeouts
+from chaos.journal import AttemptRecord, Journal, StepRecord
+
+#: Something to enter around each execution, inside the trial's clock (an HTTP router, a
+#: signal handler, ...). Called with the run's context; exited also when the run fails.
+RunHook = Callable[[RunContext], AbstractContextManager[Any]]
+ClockName = Literal["simulated", "real"]
+#: The user's own service code (drain trials): ``serve(graph, input, config)`` and
+#: ``resume(graph, config)``, sync or async to match the drive.
+Serve = Callable[[Any, Any, dict[str, Any]], Any]
+ResumeFn = Callable[[Any, dict[str, Any]], Any]
+
+
+def run_config(config: dict[str, Any] | None, thread_id: str) -> dict[str, Any]:
+    """The user's config with the run's own thread id."""
+    cfg: dict[str, Any] = dict(config or {})
+    # The harness's thread id wins: baseline and chaos runs must never share a thread.
+    cfg["configurable"] = {**cfg.get("configurable", {}), "thread_id": thread_id}
+    return cfg
+
+
+def fresh_thread(thread_id: str, n: int) -> str:
+    """The thread of the n-th run step when it asks for a fresh thread."""
+    return f"{thread_id}-r{n}"
+
+
+def outcome_of(exc: BaseException, extra: Sequence[tuple[type[BaseException], str]] = ()) -> str:
+    """The one ladder from what a run raised to its outcome."""
+    from langgraph.errors import GraphDrained, GraphInterrupt
+
+    from chaos.simtime import SimulatedDeadlock
+
+    for cls, name in extra:
+        if isinstance(exc, cls):
+            return name
+    if isinstance(exc, ChaosAbort):
+        return "aborted"
+    if isinstance(exc, SimulatedDeadlock):
+        return "deadlock"
+    if isinstance(exc, GraphInterrupt):
+        return "interrupted"
+    if isinstance(exc, GraphDrained):
+        return "drained"
+    return "error"
+
+
+@dataclass
+class _Op:
+    """One operation the script asks a driver to perform."""
+
+    kind: Literal["run", "serve", "resume_fn", "wait", "update", "state", "forget", "clear_cache", "signal"]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+class Executor:
+    """Runs ``steps`` on ``thread_id`` of ``inst`` with ``ctx`` recording.
+
+    Args:
+        drive: how each run step calls the graph (`chaos.engine.drive`).
+        serve, resume: service mode of SIGTERM trials (the user's own code runs the graph).
+        start_at: advance the trial clock by this much first (a state machine's timeline).
+        forget: delete the trial's threads from the checkpointer first (deterministic thread
+            ids are reused across sessions by a persistent saver).
+        clear_cache: clear the node cache first, so a run is never served an earlier one's.
+        extra_outcomes: exception classes with their own outcome (``ProcessKilled``: killed).
+    """
+
+    def __init__(
+        self,
+        inst: InstrumentedGraph,
+        ctx: RunContext,
+        *,
+        input: Any,
+        thread_id: str,
+        drive: drv.Drive = drv.DEFAULT,
+        clock: ClockName = "simulated",
+        seed: int = 0,
+        config: dict[str, Any] | None = None,
+        context: Any = None,
+        around: Sequence[RunHook] = (),
+        serve: Serve | None = None,
+        resume: ResumeFn | None = None,
+        start_at: float = 0.0,
+        forget: bool = True,
+        clear_cache: bool = True,
+        extra_outcomes: Sequence[tuple[type[BaseException], str]] = (),
+        thread_outcome: str | None = None,
+    ) -> None:
+        self.inst = inst
+        self.ctx = ctx
+        self.input = input
+        self.thread_id = thread_id
+        self.drive = drive
+        self.clock: ClockName = clock
+        self.seed = seed
+        self.config = config
+        self.context = context
+        self.around = list(around)
+        self.serve = serve
+        self.resume_fn = resume
+        self.start_at = start_at
+        self.forget = forget
+        self.clear_cache = clear_cache
+        self.extra_outcomes = tuple(extra_outcomes)
+        #: How the thread's last run ended before these steps (None: unknown or new).
+        self.thread_outcome = thread_outcome
+        self.proxy: drv.RecordingGraph | None = None
+        self._resuming = False
+        self.sigterm: Any = None  # the SigtermScope of a trial with Sigterm steps
+
+    # -- the script: one interpretation of the steps --------------------------------------
+
+    def _threads(self, steps: Sequence[Step]) -> list[str]:
+        out, n = [self.thread_id], 0
+        for step in steps:
+            if isinstance(step, (Invoke, Resume)):
+                if isinstance(step, Invoke) and step.thread == "fresh" and n > 0:
+                    out.append(fresh_thread(self.thread_id, n))
+                n += 1
+        if self.drive.method in ("abatch", "batch"):
+            out += [f"{t}-b{i}" for t in list(out) for i in range(1, self.drive.n)]
+        return out
+
+    def _script(self, steps: Sequence[Step]) -> Generator[_Op, Any, None]:
+        ctx, journal = self.ctx, self.ctx.journal
+        if self.forget:
+            yield _Op("forget", (self._threads(steps),))
+        if self.clear_cache:
+            yield _Op("clear_cache")
+        thread, runs, fresh_runs, waited = self.thread_id, 0, 0, 0.0
+        last_outcome: dict[str, str] = {}
+        armed: Sigterm | None = None
+        stopped = False
+        for i, step in enumerate(steps):
+            if stopped:
+                break
+            if isinstance(step, Sigterm):
+                armed = step
+                continue
+            if isinstance(step, Kill):
+                raise ChaosUsageError("Kill steps run in child processes: use chaos.engine.run_trial (it routes them)")
+            rec = StepRecord(i, type(step).__name__.lower(), describe(step), thread, ctx.now(),
+                             first=len(journal.attempts))
+            journal.steps.append(rec)
+            if isinstance(step, Wait):
+                yield _Op("wait", (step.seconds,))
+                waited += step.seconds
+                rec.outcome = "done"
+            elif isinstance(step, UpdateState):
+                res = yield _Op("update", (run_config(self.config, thread), step.values), {"as_node": step.as_node})
+                rec.outcome = "error" if isinstance(res, BaseException) else "done"
+                if isinstance(res, BaseException):
+                    rec.error, rec.error_message = type(res).__name__, str(res)[:500]
+                ctx.event("update_state", step.as_node, rec.detail)
+            else:
+                assert isinstance(step, (Invoke, Resume))
+                before = last_outcome.get(thread, self.thread_outcome)
+                if isinstance(step, Resume) and (before == "ok" or (step.only_after and before not in step.only_after)):
+                    rec.outcome = "skipped"  # nothing to resume: the thread finished (or never ran)
+                    rec.end, rec.last = ctx.now(), len(journal.attempts)
+                    continue
+                if isinstance(step, Invoke) and step.thread == "fresh" and runs > 0:
+                    thread = fresh_thread(self.thread_id, runs)
+                    rec.thread = thread
+                ctx.invocation = runs
+                if runs > 0 and isinstance(step, Invoke):
+                    ctx.event("repeat", None, f"invocation {runs + 1} after {waited:g}s")
+                elif isinstance(step, Resume):
+                    ctx.event("resume", None, "resumed the thread with a fresh RunControl" if step.value is None
+                              else f"resumed the thread with Command(resume={step.value!r})")
+                on_main = thread == self.thread_id
+                graph_input = (self.input if step.input is SAME else step.input) if isinstance(step, Invoke) \
+                    else step.graph_input()
+                cfg = run_config(self.config, thread)
+                signal_step = armed
+                armed = None
+                if signal_step is not None:
+                    yield _Op("signal", (signal_step,))
+                if self.proxy is not None:
+                    self.proxy.phase = "resume" if isinstance(step, Resume) else "serve"
+                self._resuming = isinstance(step, Resume)
+                if isinstance(step, Invoke) and self.serve is not None:
+                    res = yield _Op("serve", (graph_input, cfg))
+                elif isinstance(step, Resume) and self.resume_fn is not None:
+                    res = yield _Op("resume_fn", (cfg,))
+                else:
+                    res = yield _Op("run", (graph_input, cfg, on_main, fresh_runs if not on_main else -1))
+                if not on_main:
+                    fresh_runs += 1
+                if isinstance(res, BaseException):
+                    rec.outcome = outcome_of(res, self.extra_outcomes)
+                    rec.error, rec.error_message = type(res).__name__, str(res)
+                    journal.error, journal.error_message = rec.error, rec.error_message
+                else:
+                    rec.outcome = "interrupted" if res is not None and res.interrupts else "ok"
+                    if res is not None and res.interrupts:
+                        journal.interrupts.extend(res.interrupts)
+                        ctx.event("interrupt", None, "stopped at interrupt(): " + ", ".join(
+                            repr(getattr(x, "value", x)) for x in res.interrupts))
+                last_outcome[thread] = rec.outcome
+                if signal_step is not None and isinstance(ctx, SignalContext):
+                    ctx.armed = None  # a SIGTERM that never landed must not hit a later run
+                runs += 1
+                waited = 0.0
+                if signal_step is not None:
+                    rec.checkpoint = yield _Op("state", (cfg,))
+                    self._after_signal(rec)
+                if rec.outcome in ("aborted", "deadlock"):
+                    raise _Stop(res)
+                nxt = next((s for s in steps[i + 1:] if isinstance(s, (Invoke, Resume))), None)
+                if rec.outcome not in ("ok", "interrupted") and not isinstance(nxt, Resume):
+                    stopped = True  # a failed run ends the history unless the script resumes it
+            rec.end, rec.last = ctx.now(), len(journal.attempts)
+
+    def _after_signal(self, rec: StepRecord) -> None:
+        ctx = self.ctx
+        landed = ctx.landed if isinstance(ctx, SignalContext) else None
+        cp = rec.checkpoint or {}
+        if rec.outcome == "drained":
+            ctx.event("drain", landed.node if landed else None,
+                      f"GraphDrained ({rec.error_message}) after superstep {landed.step if landed else None}; "
+                      f"checkpoint step {cp.get('step')} saved, next={cp.get('next')}")
+        elif landed is not None:
+            ctx.event("drain", landed.node, f"not drained: the run ended {rec.outcome}")
+
+    # -- drivers ------------------------------------------------------------------------------
+
+    def execute(self, steps: Sequence[Step]) -> Journal:
+        """Run the steps; return the journal (also ``ctx.journal``). Never raises a run's error."""
+        from chaos.simtime import SimulatedDeadlock, run_async, run_sync
+
+        journal = self.ctx.journal
+        has_signal = any(isinstance(s, Sigterm) for s in steps)
+        if has_signal or self.serve is not None:
+            self.proxy = drv.RecordingGraph(self.inst.graph)
+        try:
+            with ExitStack() as stack:
+                if has_signal:
+                    from chaos.shutdown.signals import sigterm_scope
+
+                    self.sigterm = stack.enter_context(sigterm_scope())
+                if self.drive.is_async:
+                    run_async(lambda: self._amain(steps), mode=self.clock, seed=self.seed, describe_stuck=self._stuck)
+                else:
+                    run_sync(lambda: self._smain(steps), mode=self.clock, seed=self.seed)
+            runs = [s for s in journal.steps if s.kind in ("invoke", "resume") and s.outcome != "skipped"]
+            end = runs[-1].outcome if runs else "ok"
+            # A run stopped at interrupt() ended as designed: the thread waits for its answer.
+            journal.outcome = "ok" if end in ("ok", "interrupted") else end
+            if journal.outcome == "ok":
+                journal.error = journal.error_message = None
+        except (_Stop, ChaosAbort, SimulatedDeadlock) as stop:
+            exc = stop.exc if isinstance(stop, _Stop) else stop
+            journal.outcome = outcome_of(exc, self.extra_outcomes)
+            journal.error, journal.error_message = type(exc).__name__, str(exc)
+        finally:
+            journal.duration = self.ctx.now()
+        if journal.outcome in ("aborted", "deadlock") or any(s.outcome == "killed" for s in journal.steps):
+            for rec in journal.attempts:
+                if rec.outcome == "unknown":
+                    rec.outcome = "aborted" if rec.fault else "cancelled"
+        if self.sigterm is not None and self.serve is not None and self.sigterm.unhandled:
+            self.ctx.event("sigterm", None, "SIGTERM reached the harness's sentinel: the service installed no handler")
+        return journal
+
+    def _stuck(self) -> str:
+        running = [a for a in self.ctx.journal.attempts if a.outcome == "unknown"]
+        names = ", ".join(f"{a.node} (attempt {a.attempt}, fault {a.fault})" for a in running)
+        return (
+            f"the run can never finish: nothing can wake it. Still running: {names or 'no node'}. "
+            "In production this run would hang; give the node a TimeoutPolicy."
+        )
+
+    @contextmanager
+    def _active(self) -> Iterator[None]:
+        """The run's context for the wrappers, LangGraph's timeouts observed, the hooks entered."""
+        if self.start_at:
+            from chaos.simtime import current_clock
+
+            clock = current_clock()
+            if clock is not None:
+                clock.advance(self.start_at)  # this run starts where the caller's timeline is
+        self.ctx.now = trial_clock()  # started here, inside the trial's clock
+        self.inst.active.context = self.ctx
+        try:
+            with ExitStack() as stack:
+                stack.enter_context(observe_timeouts(self.ctx))
+                for hook in self.around:
+                    stack.enter_context(hook(self.ctx))
+                yield
+        finally:
+            self.inst.active.context = None
+
+    def _on_chunk(self, on_main: bool, fresh_index: int) -> drv.OnChunk:
+        ctx, journal = self.ctx, self.ctx.journal
+
+        def record(mode: str, chunk: Any) -> None:
+            if mode == "values":
+                if on_main:
+                    journal.final_state = chunk
+                    journal.pending_updates = []
+                else:
+                    del journal.repeat_states[fresh_index:]
+                    journal.repeat_states.append(chunk)
+            elif mode == "updates" and isinstance(chunk, dict):
+                meta = chunk.get("__metadata__") or {}
+                if on_main and not meta.get("cached"):
+                    journal.pending_updates += [(k, v) for k, v in chunk.items() if not k.startswith("__")]
+                if meta.get("cached") and self._resuming:
+                    # A resume streams the writes its finished tasks saved before the interruption
+                    # as cached updates: reused pending writes, not a cache hit (no body ran).
+                    for node in chunk:
+                        if node != "__metadata__":
+                            ctx.event("pending_writes", node, f"{node}: its writes saved before the "
+                                      "interruption were reused; its body did not run again")
+                elif meta.get("cached"):
+                    for node in chunk:
+                        if node != "__metadata__":
+                            now = ctx.now()
+                            journal.attempts.append(AttemptRecord(
+                                node=node, task=f"{node}#cached", attempt=0, step=None, start=now,
+                                end=now, outcome="cached", invocation=ctx.invocation))
+
+        return record
+
+    def _settle(self, out: drv.RunOutput, on_main: bool, fresh_index: int) -> None:
+        """A non-streaming drive's output is the final state."""
+        if not out.has_final:
+            return
+        self._on_chunk(on_main, fresh_index)("values", out.final)
+        if out.batch:
+            self.ctx.journal.batch_states = list(out.batch[1:])
+
+    def _run_kwargs(self) -> dict[str, Any]:
+        from langgraph.runtime import RunControl
+
+        kwargs: dict[str, Any] = {}
+        if self.context is not None:
+            kwargs["context"] = self.context
+        control = RunControl()
+        kwargs["control"] = control
+        if self.sigterm is not None:
+            if self.serve is None:
+                self.sigterm.install_drain(control)
+            else:
+                self.sigterm.install_sentinel()
+        return kwargs
+
+    def _arm(self, step: Sigterm) -> bool:
+        """Aim the SIGTERM; True when it must be delivered before the run starts."""
+        from chaos.shutdown.faults import Sigterm as SigtermFault
+
+        if step.node is None:
+            return True
+        ctx = self.ctx
+        if not isinstance(ctx, SignalContext):
+            raise ChaosUsageError("a Sigterm step needs a SignalContext (use chaos.engine.run_trial)")
+        ctx.arm(Injection.of(SigtermFault(), step.node, step.attempts, times=1))
+        return False
+
+    async def _amain(self, steps: Sequence[Step]) -> None:
+        with self._active():
+            gen = self._script(steps)
+            res: Any = None
+            graph = self.inst.graph
+            early_signal = False
+            while True:
+                try:
+                    op = gen.send(res)
+                except StopIteration:
+                    return
+                res = None
+                try:
+                    if op.kind == "run":
+                        graph_input, cfg, on_main, fresh_index = op.args
+                        target = self.proxy if self.proxy is not None else graph
+                        kwargs = self._run_kwargs()
+                        if early_signal:
+                            early_signal = False
+                            self._deliver_now()
+                        out = await drv.arun(target, graph_input, cfg, self.drive, self._on_chunk(on_main, fresh_index), **kwargs)
+                        self._settle(out, on_main, fresh_index)
+                        res = out
+                    elif op.kind == "serve":
+                        self._run_kwargs()
+                        if early_signal:
+                            early_signal = False
+                            self._deliver_now()
+                        assert self.serve is not None and self.proxy is not None
+                        try:
+                            await self.serve(self.proxy, *op.args)
+                        finally:
+                            self._on_chunk(True, -1)("values", (await graph.aget_state(op.args[1])).values)
+                    elif op.kind == "resume_fn":
+                        self._run_kwargs()
+                        assert self.resume_fn is not None and self.proxy is not None
+                        try:
+                            await self.resume_fn(self.proxy, *op.args)
+                        finally:
+                            self._on_chunk(True, -1)("values", (await graph.aget_state(op.args[0])).values)
+                    elif op.kind == "signal":
+                        early_signal = self._arm(op.args[0])
+                    elif op.kind == "wait":
+                        await asyncio.sleep(op.args[0])
+                    elif op.kind == "update":
+                        cfg, values = op.args
+                        await graph.aupdate_state(cfg, values, **op.kwargs)
+                    elif op.kind == "state":
+                        from chaos.shutdown.savers import checkpoint_summary
+
+                        res = checkpoint_summary(await graph.aget_state(op.args[0]))
+                    elif op.kind == "forget":
+                        await _aforget(graph, op.args[0])
+                    elif op.kind == "clear_cache":
+                        if graph.cache is not None:
+                            await graph.aclear_cache()
+                except (ChaosAbort, KeyboardInterrupt, SystemExit):
+                    raise
+                except asyncio.CancelledError as exc:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise  # the trial itself is being cancelled (a simulated deadlock)
+                    res = exc
+                except BaseException as exc:  # a run's own failure is an outcome, not a crash
+                    if _is_stop(exc):
+                        raise
+                    res = exc
+
+    def _smain(self, steps: Sequence[Step]) -> None:
+        with self._active():
+            gen = self._script(steps)
+            res: Any = None
+            graph = self.inst.graph
+            early_signal = False
+            while True:
+                try:
+                    op = gen.send(res)
+                except StopIteration:
+                    return
+                res = None
+                try:
+                    if op.kind == "run":
+                        graph_input, cfg, on_main, fresh_index = op.args
+                        target = self.proxy if self.proxy is not None else graph
+                        kwargs = self._run_kwargs()
+                        if early_signal:
+                            early_signal = False
+                            self._deliver_now()
+                        out = drv.run(target, graph_input, cfg, self.drive, self._on_chunk(on_main, fresh_index), **kwargs)
+                        self._settle(out, on_main, fresh_index)
+                        res = out
+                    elif op.kind == "serve":
+                        self._run_kwargs()
+                        if early_signal:
+                            early_signal = False
+                            self._deliver_now()
+                        assert self.serve is not None and self.proxy is not None
+                        try:
+                            self.serve(self.proxy, *op.args)
+                        finally:
+                            self._on_chunk(True, -1)("values", graph.get_state(op.args[1]).values)
+                    elif op.kind == "resume_fn":
+                        self._run_kwargs()
+                        assert self.resume_fn is not None and self.proxy is not None
+                        try:
+                            self.resume_fn(self.proxy, *op.args)
+                        finally:
+                            self._on_chunk(True, -1)("values", graph.get_state(op.args[0]).values)
+                    elif op.kind == "signal":
+                        early_signal = self._arm(op.args[0])
+                    elif op.kind == "wait":
+                        time.sleep(op.args[0])  # simulated: advances the trial clock
+                    elif op.kind == "update":
+                        cfg, values = op.args
+                        graph.update_state(cfg, values, **op.kwargs)
+                    elif op.kind == "state":
+                        from chaos.shutdown.savers import checkpoint_summary
+
+                        res = checkpoint_summary(graph.get_state(op.args[0]))
+                    elif op.kind == "forget":
+                        saver = _saver(graph)
+                        if saver is not None:
+                            for tid in op.args[0]:
+                                saver.delete_thread(tid)
+                    elif op.kind == "clear_cache":
+                        if graph.cache is not None:
+                            graph.clear_cache()
+                except (ChaosAbort, KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # a run's own failure is an outcome, not a crash
+                    if _is_stop(exc):
+                        raise
+                    res = exc
+
+    def _deliver_now(self) -> None:
+        import os
+        import signal
+
+        self.ctx.event("sigterm", None, "SIGTERM delivered to the process before the first superstep")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+class _Stop(Exception):
+    """Ends the script: a run was aborted (a hang nothing can end) or deadlocked."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(str(exc))
+        self.exc = exc
+
+
+def _is_stop(exc: BaseException) -> bool:
+    from chaos.simtime import SimulatedDeadlock
+
+    return isinstance(exc, (SimulatedDeadlock, _Stop))
+
+
+def _saver(graph: Any) -> Any:
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
+    return graph.checkpointer if isinstance(graph.checkpointer, BaseCheckpointSaver) else None
+
+
+async def _aforget(graph: Any, thread_ids: Sequence[str]) -> None:
+    """Delete the trial's threads (ids are deterministic; a persistent saver keeps old runs)."""
+    saver = _saver(graph)
+    if saver is not None:
+        for tid in thread_ids:
+            await saver.adelete_thread(tid)

@@ -1,0 +1,237 @@
+"""The step vocabulary: what happens to one thread, in order, during a trial.
+
+A trial is a scripted history. Each step is a small frozen value::
+
+    from chaos.engine import Invoke, Resume, Wait, UpdateState, Sigterm, Kill, again
+
+    steps = [
+        Invoke(),                  # the trial's input on the trial's thread
+        Resume(),                  # continue that thread from its checkpoint (input None)
+        Resume("yes"),             # answer an interrupt(): Command(resume="yes")
+        Wait(299),                 # simulated seconds pass (cache TTLs, rate-limit windows)
+        again(),                   # the same input again, on a fresh thread
+        again({"q": 2}, thread="same"),  # another input on the same thread
+        UpdateState({"x": 1}, as_node="fetch"),
+    ]
+
+``Sigterm`` and ``Kill`` arm the run step that follows them: a real SIGTERM when a node starts
+(drain, in process), or a hard kill of the child process running that step (the steps after
+it then run in new child processes). The fault-free baseline runs the same steps with every
+``Sigterm``/``Kill`` removed (`baseline_steps`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+from chaos.errors import ChaosUsageError
+
+ThreadChoice = Literal["same", "fresh"]
+KillAt = Literal["start", "end"]
+
+
+class _Same:
+    """The trial's own input (the default of `Invoke`)."""
+
+    _instance: _Same | None = None
+
+    def __new__(cls) -> _Same:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "SAME"
+
+    def __reduce__(self) -> str:
+        return "SAME"
+
+
+#: Stands for the trial's input in `Invoke` (``Invoke()`` is ``Invoke(SAME)``).
+SAME: Any = _Same()
+
+
+@dataclass(frozen=True)
+class Invoke:
+    """Run the graph on an input (default: the trial's input).
+
+    ``thread="same"`` continues the trial's current thread (the first run starts it);
+    ``"fresh"`` starts a new thread (the node cache is not scoped by thread, so this is how
+    cache hits and TTL expiry happen within a trial).
+    """
+
+    input: Any = SAME
+    thread: ThreadChoice = "same"
+
+    def __post_init__(self) -> None:
+        if self.thread not in ("same", "fresh"):
+            raise ChaosUsageError(f"Invoke(thread={self.thread!r}): use thread='same' or thread='fresh'")
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Continue the current thread from its checkpoint, with a fresh `RunControl`.
+
+    ``value=None`` resumes with input ``None`` (after a failure, a drain or a kill); any other
+    value answers a pending ``interrupt()`` with ``Command(resume=value)`` (a `Command` is
+    passed as it is).
+    """
+
+    value: Any = None
+    #: Run only when the thread's last run ended one of these ways (None: whenever it did not
+    #: finish). A drain trial resumes only a drained run.
+    only_after: tuple[str, ...] | None = None
+
+    def graph_input(self) -> Any:
+        """What the graph is run with."""
+        if self.value is None:
+            return None
+        from langgraph.types import Command
+
+        return self.value if isinstance(self.value, Command) else Command(resume=self.value)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Let ``seconds`` pass on the trial's clock (simulated: instantly)."""
+
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.seconds, (int, float)) or isinstance(self.seconds, bool) or self.seconds < 0:
+            raise ChaosUsageError(f"Wait({self.seconds!r}): give a number of seconds >= 0, e.g. Wait(299)")
+
+
+@dataclass(frozen=True)
+class UpdateState:
+    """``graph.update_state(config, values, as_node=...)`` on the current thread."""
+
+    values: Any
+    as_node: str | None = None
+
+
+@dataclass(frozen=True)
+class Sigterm:
+    """A real SIGTERM to this process during the next run step.
+
+    ``node``: when that node (name or glob) starts an attempt listed in ``attempts``; ``None``:
+    before the run's first superstep (a superstep boundary). LangGraph finishes the running
+    superstep, checkpoints and raises ``GraphDrained``; follow it with `Resume`.
+    """
+
+    node: str | None = None
+    attempts: int | tuple[int, ...] | None = 1
+
+
+@dataclass(frozen=True)
+class Kill:
+    """Kill the child process running the next run step while ``node`` runs.
+
+    SIGTERM, then SIGKILL after ``grace`` real seconds. ``at="end"``: after the node's body
+    did its work, before LangGraph saw its result; ``"start"``: before the body. Every run
+    step from here on runs in its own fresh child process (the resume in a new one).
+    """
+
+    node: str
+    at: KillAt = "end"
+    grace: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.at not in ("start", "end"):
+            raise ChaosUsageError(f"Kill(at={self.at!r}): use at='start' or at='end'")
+        if self.grace < 0:
+            raise ChaosUsageError(f"Kill(grace={self.grace}): the grace period must be >= 0 seconds")
+
+
+Step = Union[Invoke, Resume, Wait, UpdateState, Sigterm, Kill]
+STEP_TYPES: tuple[type, ...] = (Invoke, Resume, Wait, UpdateState, Sigterm, Kill)
+#: Steps that run the graph.
+RUN_STEPS: tuple[type, ...] = (Invoke, Resume)
+
+
+def again(input: Any = SAME, *, thread: ThreadChoice = "fresh") -> Invoke:
+    """The same input (or ``input``) again: on a fresh thread by default, or ``thread="same"``."""
+    return Invoke(input, thread)
+
+
+def repeat_steps(waits: Iterable[float]) -> tuple[Step, ...]:
+    """``repeat=[299, 2]`` as steps: invoke, then after each wait the same input on a fresh thread."""
+    out: list[Step] = [Invoke()]
+    for w in waits:
+        out += [Wait(float(w)), again()]
+    return tuple(out)
+
+
+def validate_steps(steps: Sequence[Any], *, where: str = "steps") -> tuple[Step, ...]:
+    """Check a step list; return it as a tuple. Errors name the step and the fix."""
+    out = tuple(steps)
+    if not out:
+        raise ChaosUsageError(f"{where}=[]: a trial needs at least one step, e.g. steps=[Invoke()]")
+    for i, step in enumerate(out):
+        if not isinstance(step, STEP_TYPES):
+            raise ChaosUsageError(
+                f"{where}[{i}]={step!r} is not a step; use Invoke, Resume, Wait, UpdateState, Sigterm "
+                "or Kill from chaos.engine"
+            )
+        if isinstance(step, (Sigterm, Kill)):
+            nxt = out[i + 1] if i + 1 < len(out) else None
+            if not isinstance(nxt, RUN_STEPS):
+                raise ChaosUsageError(
+                    f"{where}[{i}]={step!r} arms the run step that follows it, but "
+                    f"{'nothing follows' if nxt is None else repr(nxt) + ' is not one'}; "
+                    "put Invoke() or Resume() right after it"
+                )
+    if not any(isinstance(s, RUN_STEPS) for s in out):
+        raise ChaosUsageError(f"{where}={list(out)!r} never runs the graph; add Invoke()")
+    if isinstance(out[0], (Resume, UpdateState)):
+        raise ChaosUsageError(
+            f"{where}[0]={out[0]!r}: the thread does not exist yet; start it with Invoke() first"
+        )
+    kills = [s for s in out if isinstance(s, Kill)]
+    if len(kills) > 1:
+        raise ChaosUsageError(f"{where}: at most one Kill step per trial (got {len(kills)})")
+    if kills and any(isinstance(s, (Sigterm, UpdateState, Wait)) for s in out):
+        raise ChaosUsageError(
+            f"{where}: a trial with a Kill step runs its run steps in child processes in real "
+            "time; combine it only with Invoke and Resume steps"
+        )
+    return out
+
+
+def baseline_steps(steps: Sequence[Step]) -> tuple[Step, ...]:
+    """The fault-free baseline's steps: the same, with every Sigterm/Kill removed.
+
+    A `Resume` that only continued a thread the removed signal interrupted is dropped too
+    (the baseline's run was never interrupted); one that answers an interrupt is kept.
+    """
+    out: list[Step] = []
+    armed = interrupted = False
+    for step in steps:
+        if isinstance(step, (Sigterm, Kill)):
+            armed = True
+            continue
+        if isinstance(step, RUN_STEPS):
+            if isinstance(step, Resume) and step.value is None and interrupted:
+                interrupted = False
+                continue
+            interrupted, armed = armed, False
+        out.append(step)
+    return tuple(out)
+
+
+def describe(step: Step) -> str:
+    """One short line for the journal and reports."""
+    if isinstance(step, Invoke):
+        what = "the trial's input" if step.input is SAME else repr(step.input)
+        return f"invoke {what} on the {step.thread} thread" if step.thread == "fresh" else f"invoke {what}"
+    if isinstance(step, Resume):
+        return "resume" if step.value is None else f"resume with Command(resume={step.value!r})"
+    if isinstance(step, Wait):
+        return f"wait {step.seconds:g}s"
+    if isinstance(step, UpdateState):
+        return f"update_state({step.values!r}, as_node={step.as_node!r})"
+    if isinstance(step, Sigterm):
+        return f"SIGTERM when {step.node} starts" if step.node else "SIGTERM before the first superstep"
+    return f"kill while {step.node} runs (at {step.at}, grace {step.grace:g}s)"
