@@ -63,7 +63,7 @@ def test_a_node_raising_cancelled_error_fails_the_run_and_the_journal_says_the_n
 
 def test_the_sync_loop_records_a_sync_nodes_own_cancelled_error_as_a_failure(harness: Chaos):
     harness.inject(faults.raises_cancelled(), node="fetch")
-    result = harness.run(chain(sync_fetch, sync_publish), {}, invoke="sync", baseline=False, raise_on_violation=False)
+    result = harness.run(chain(sync_fetch, sync_publish), {}, drive="stream", baseline=False, raise_on_violation=False)
     [rec] = result.attempts("fetch")
     assert (rec.outcome, rec.error) == ("error", "CancelledError")
     assert result.attempts("publish") == []
