@@ -6,13 +6,36 @@
 #   source .ci/services.sh              # in a shell: starts them and exports the URLs below
 #   eval "$(bash .ci/services.sh)"      # same, from any shell (exports go to stdout)
 #
-# Exports CHAOS_POSTGRES_URL and CHAOS_REDIS_URL. Log lines go to stderr so stdout stays evalable.
+#   bash .ci/services.sh stop           # stops only what a start recorded as started by it
+#
+# Exports CHAOS_POSTGRES_URL and CHAOS_REDIS_URL, and CHAOS_SERVICES_STARTED: the services this
+# call started itself ("postgres:VERSION redis:PORT"; empty when they were already running).
+# `stop` stops exactly those, so a caller never stops a server someone else runs (.ci/run calls
+# it from an EXIT trap). A start that fails half way stops what it had started before exiting.
+# Log lines go to stderr so stdout stays evalable.
 # Needs root (apt-get, starting the servers), as on CI and the developer machines.
+
+_chaos_services_stop() {
+  local service
+  for service in ${CHAOS_SERVICES_STARTED:-}; do
+    case "$service" in
+      postgres:*)
+        echo "services: stopping PostgreSQL ${service#postgres:} (started by services.sh)" >&2
+        pg_ctlcluster "${service#postgres:}" main stop >&2 || true ;;
+      redis:*)
+        echo "services: stopping redis-server on port ${service#redis:} (started by services.sh)" >&2
+        redis-cli -h 127.0.0.1 -p "${service#redis:}" shutdown nosave >/dev/null 2>&1 || true ;;
+    esac
+  done
+}
 
 _chaos_services() {
   local pg_user=chaos pg_password=chaos pg_db=chaos pg_port=${CHAOS_PG_PORT:-5432}
   local redis_port=${CHAOS_REDIS_PORT:-6379}
   log() { echo "services: $*" >&2; }
+  # What this call starts, so a failure below stops it again (and `stop` can later).
+  CHAOS_SERVICES_STARTED=""
+  trap '_chaos_services_stop' ERR
 
   if ! command -v pg_ctlcluster >/dev/null || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 \
      || ! command -v redis-server >/dev/null; then
@@ -33,6 +56,7 @@ _chaos_services() {
   if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -q online; then
     log "starting PostgreSQL $version"
     pg_ctlcluster "$version" main start >&2
+    CHAOS_SERVICES_STARTED="postgres:$version"
   fi
   local actual_port
   actual_port=$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')
@@ -58,6 +82,7 @@ SQL
     log "starting redis-server on 127.0.0.1:$redis_port"
     redis-server --bind 127.0.0.1 --port "$redis_port" --daemonize yes --save '' --appendonly no \
       --logfile /tmp/chaos-redis.log >&2
+    CHAOS_SERVICES_STARTED="$CHAOS_SERVICES_STARTED redis:$redis_port"
     for i in $(seq 1 50); do
       redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null | grep -q PONG && break
       sleep 0.1
@@ -67,15 +92,23 @@ SQL
 
   CHAOS_POSTGRES_URL="postgresql://$pg_user:$pg_password@127.0.0.1:$actual_port/$pg_db"
   CHAOS_REDIS_URL="redis://127.0.0.1:$redis_port/0"
-  export CHAOS_POSTGRES_URL CHAOS_REDIS_URL
+  CHAOS_SERVICES_STARTED="${CHAOS_SERVICES_STARTED# }"
+  trap - ERR
+  export CHAOS_POSTGRES_URL CHAOS_REDIS_URL CHAOS_SERVICES_STARTED
   echo "export CHAOS_POSTGRES_URL='$CHAOS_POSTGRES_URL'"
   echo "export CHAOS_REDIS_URL='$CHAOS_REDIS_URL'"
+  echo "export CHAOS_SERVICES_STARTED='$CHAOS_SERVICES_STARTED'"
   log "PostgreSQL at $CHAOS_POSTGRES_URL, Redis at $CHAOS_REDIS_URL"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   set -euo pipefail
-  _chaos_services
+  set -o errtrace  # the ERR trap (stop what was started) also fires inside functions
+  if [[ "${1:-}" == "stop" ]]; then
+    _chaos_services_stop
+  else
+    _chaos_services
+  fi
 else
   # Sourced: do the work in a child bash (with errexit, leaving the caller's shell options as
   # they are), then take its exports; a failure makes `source` fail.

@@ -15,6 +15,7 @@ gathered here (pytest registers the hook functions found on this module):
 - `pytest_langgraph_chaos._session`: configuration, the seed (sent to xdist workers), header, repro commands;
 - `pytest_langgraph_chaos._fixture`: the ``chaos`` fixture and the ``@pytest.mark.chaos`` marker;
 - `pytest_langgraph_chaos._targets`: generated trials for ``--chaos-target``, scenario files, shards;
+- `pytest_langgraph_chaos._coexist`: ``--langgraph-chaos-*`` names, other plugins' ``--chaos``/``chaos``;
 - `pytest_langgraph_chaos._nodes`: `ChaosNode`, the one base class of every item and collector;
 - `pytest_langgraph_chaos._scenarios`: scenario files (``*.chaos.toml``) and their trials;
 - `pytest_langgraph_chaos._audit`: the ``chaos-audit:MODULE:ATTR`` items and their summary;
@@ -23,7 +24,8 @@ gathered here (pytest registers the hook functions found on this module):
 
 from __future__ import annotations
 
-from pytest_langgraph_chaos._fixture import chaos, pytest_itemcollected
+from pytest_langgraph_chaos._coexist import pytest_load_initial_conftests
+from pytest_langgraph_chaos._fixture import chaos, langgraph_chaos, pytest_itemcollected, pytest_runtest_call
 from pytest_langgraph_chaos._reports import pytest_runtest_makereport
 from pytest_langgraph_chaos._session import pytest_configure, pytest_report_header, repro_command
 from pytest_langgraph_chaos._settings import (
@@ -52,12 +54,15 @@ __all__ = [
     "ChaosTargetCollector",
     "ChaosTrialItem",
     "chaos",
+    "langgraph_chaos",
     "pytest_addoption",
     "pytest_collect_file",
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_itemcollected",
+    "pytest_load_initial_conftests",
     "pytest_report_header",
+    "pytest_runtest_call",
     "pytest_runtest_makereport",
     "repro_command",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 if TYPE_CHECKING:
     from chaos.harness import Chaos
 
+from pytest_langgraph_chaos._coexist import fixture_conflict
 from pytest_langgraph_chaos._session import repro_command
 from pytest_langgraph_chaos._settings import CHAOS_KEY, CLOCKS, MARKER_KWARGS, SEED_KEY, SKIP_REASON, _clock
 
@@ -58,19 +61,26 @@ def _marker_settings(item: pytest.Item) -> tuple[list[Any], dict[str, Any]]:
     return injections, settings
 
 
+_CONFLICT_KEY = pytest.StashKey[str]()
+
+
 @pytest.fixture
-def chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
+def langgraph_chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
     """A `chaos.Chaos` for this test: declare faults, run the graph, read journal and verdict.
 
     Faults from ``@pytest.mark.chaos`` are already declared. Skipped unless pytest runs with
-    ``--chaos``.
+    ``--chaos``. Also available as ``chaos`` (unless another plugin's ``chaos`` shadows it).
     """
+    __tracebackhide__ = True
     config = request.config
-    if not config.getoption("chaos"):
+    item = request.node
+    conflict = item.stash.get(_CONFLICT_KEY, None)
+    if conflict is not None:
+        pytest.fail(f"{item.nodeid}: @pytest.mark.chaos test requests 'chaos', but {conflict}", pytrace=False)
+    if not config.getoption("langgraph_chaos"):
         pytest.skip(SKIP_REASON)
     from chaos.harness import Chaos
 
-    item = request.node
     injections, settings = _marker_settings(item)
     seed = settings.get("seed", config.stash[SEED_KEY])
     harness = Chaos(
@@ -87,6 +97,12 @@ def chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
     _fail_on_unfired(harness, item)
 
 
+@pytest.fixture
+def chaos(langgraph_chaos: Chaos) -> Chaos:
+    """The ``langgraph_chaos`` fixture under its short name: a `chaos.Chaos` for this test."""
+    return langgraph_chaos
+
+
 def _fail_on_unfired(harness: Chaos, item: pytest.Item) -> None:
     """Strictness at the test's scope: nothing declared may be silently ignored.
 
@@ -94,6 +110,7 @@ def _fail_on_unfired(harness: Chaos, item: pytest.Item) -> None:
     in none of the test's runs, fail the test (per-run strictness is the ``faults_fired``
     invariant, which leaves probabilistic faults to this check).
     """
+    __tracebackhide__ = True
     if not harness.results:
         if harness.injections and not harness.runs_started:
             labels = ", ".join(repr(i.label) for i in harness.injections)
@@ -119,13 +136,68 @@ def _fail_on_unfired(harness: Chaos, item: pytest.Item) -> None:
         )
 
 
+# -- failures of hand-written tests lead with the violation -----------------------------------
+
+_LIBRARY_DIRS: tuple[str, ...] = ()
+
+
+def _library_dirs() -> tuple[str, ...]:
+    """The directories of the harness's own code: the ``chaos`` package and this plugin."""
+    global _LIBRARY_DIRS
+    if not _LIBRARY_DIRS:
+        import chaos
+
+        _LIBRARY_DIRS = (
+            os.path.dirname(os.path.abspath(chaos.__file__)) + os.sep,
+            os.path.dirname(os.path.abspath(__file__)) + os.sep,
+        )
+    return _LIBRARY_DIRS
+
+
+def _without_library_frames(tb: TracebackType | None) -> TracebackType | None:
+    """``tb`` minus the harness's frames (the test's own frames and everything else stay)."""
+    entries = []
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(_library_dirs()):
+            entries.append(tb)
+        tb = tb.tb_next
+    pruned: TracebackType | None = None
+    for entry in reversed(entries):
+        pruned = TracebackType(pruned, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return pruned
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    # A verdict (or a usage error) raised through chaos.run names the problem and the fix: the
+    # harness's frames before it (about 60 lines of its source) only push it off the screen.
+    # Other exceptions, harness bugs included, keep their whole traceback.
+    try:
+        return (yield)
+    except BaseException as exc:
+        if _is_verdict(exc):
+            raise exc.with_traceback(_without_library_frames(exc.__traceback__)) from exc.__cause__
+        raise
+
+
+def _is_verdict(exc: BaseException) -> bool:
+    from chaos.errors import ChaosUsageError
+    from chaos.trial import ChaosViolation
+
+    return isinstance(exc, (ChaosViolation, ChaosUsageError))
+
+
 def pytest_itemcollected(item: pytest.Item) -> None:
     # As time-machine does: a marker brings its fixture, so marked tests need not request it.
+    names = getattr(item, "fixturenames", None)
+    # Another plugin's `chaos` fixture shadowing ours: warned once; a marked test fails with the fix.
+    conflict = fixture_conflict(item) if names is not None and "chaos" in names else None
     if item.get_closest_marker("chaos") is not None:
-        names = getattr(item, "fixturenames", None)
-        if names is not None and "chaos" not in names:
-            names.insert(0, "chaos")
-        if not item.config.getoption("chaos"):
+        if conflict is not None and "chaos" in getattr(getattr(item, "_fixtureinfo", None), "argnames", ()):
+            item.stash[_CONFLICT_KEY] = conflict
+        if names is not None and "langgraph_chaos" not in names:
+            names.insert(0, "langgraph_chaos")
+        if not item.config.getoption("langgraph_chaos"):
             # A skip marker rather than pytest.skip() in a hook: -rs then shows the test's own
             # location instead of this file's.
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))

@@ -33,7 +33,7 @@ def _plain_errors() -> tuple[type[BaseException], ...]:
 class ChaosNode(Node):
     """Base of the plugin's items and collectors: chaos failures are shown as their message."""
 
-    def repr_failure(  # type: ignore[override]
+    def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, _plain_errors()):

@@ -69,19 +69,22 @@ class _ReportCollector:
             from chaos.strictness import never_fired_across
 
             # Shards see part of each scope: leave the cross-trial check to `langgraph-chaos merge`.
-            if config.getoption("chaos_shard") is None:
-                self.unfired = never_fired_across(config.stash[REPORTS_KEY])
+            if config.getoption("langgraph_chaos_shard") is None:
+                reports: list[dict[str, Any]] = config.stash[REPORTS_KEY]
+                self.unfired = never_fired_across(reports)
                 if self.unfired and session.exitstatus == pytest.ExitCode.OK:
                     session.exitstatus = pytest.ExitCode.TESTS_FAILED
         try:
-            path = config.getoption("chaos_report")
-            html = config.getoption("chaos_html")
+            path = config.getoption("langgraph_chaos_report")
+            html = config.getoption("langgraph_chaos_html")
             if (path or html) and not hasattr(config, "workerinput"):
                 from chaos.report import build_report, write_report
 
-                doc = build_report(config.stash[SEED_KEY], config.stash[REPORTS_KEY])
-                if config.stash[AUDITS_KEY]:
-                    doc["audit"] = sorted(config.stash[AUDITS_KEY], key=lambda a: a["target"])
+                trials: list[dict[str, Any]] = config.stash[REPORTS_KEY]
+                audits: list[dict[str, Any]] = config.stash[AUDITS_KEY]
+                doc = build_report(config.stash[SEED_KEY], trials)
+                if audits:
+                    doc["audit"] = sorted(audits, key=lambda a: a["target"])
                 if path:
                     write_report(path, doc)
                 if html:
@@ -100,7 +103,8 @@ class _ReportCollector:
             from pytest_langgraph_chaos._audit import summary_lines
 
             terminalreporter.write_sep("-", "chaos audit")
-            for line in summary_lines(config.stash[AUDITS_KEY]):
+            audits: list[dict[str, Any]] = config.stash[AUDITS_KEY]
+            for line in summary_lines(audits):
                 terminalreporter.write_line(line)
         if hasattr(config, "workerinput") or not trials:
             return
@@ -135,6 +139,6 @@ class _ReportCollector:
                 "trial; raise its probability or the number of trials",
                 red=True,
             )
-        for label, option in (("report", "chaos_report"), ("html report", "chaos_html")):
+        for label, option in (("report", "langgraph_chaos_report"), ("html report", "langgraph_chaos_html")):
             if config.getoption(option):
                 tr.write_line(f"{label}: {config.getoption(option)}")

@@ -93,7 +93,7 @@ class ScenarioItem(ChaosItem):
         sc = self.scenario
         inj = sc.injections[0]
         disable = [*self.config.getini("chaos_disable"), *sc.disable]
-        common = dict(seed=seed, test_id=self.nodeid, nondeterministic=sc.nondeterministic,
+        common: dict[str, Any] = dict(seed=seed, test_id=self.nodeid, nondeterministic=sc.nondeterministic,
                       disable=disable, repro=repro, raise_on_violation=False)
         if sc.shutdown_kind == "sigterm":
             result = run_drain_trial(
@@ -157,10 +157,10 @@ def _http_for(scenario: Scenario) -> Any:
 
 
 def _trials(config: pytest.Config, scenario: Scenario) -> int:
-    override = config.getoption("chaos_trials")
+    override = config.getoption("langgraph_chaos_trials")
     return override if override is not None else scenario.trials
 
 
 def _clock(config: pytest.Config, scenario: Scenario) -> str:
-    override = config.getoption("chaos_clock")
+    override = config.getoption("langgraph_chaos_clock")
     return override if override is not None else scenario.clock

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shlex
-from typing import TYPE_CHECKING, Any
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-if TYPE_CHECKING:
-    pass
-
+from pytest_langgraph_chaos._coexist import flag
 from pytest_langgraph_chaos._reports import _ReportCollector
 from pytest_langgraph_chaos._settings import AUDITS_KEY, REPORTS_KEY, SEED_KEY, TARGETS_KEY, _clock, _targets, _trials
 
@@ -28,23 +29,47 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[REPORTS_KEY] = []
     config.stash[TARGETS_KEY] = {}
     config.stash[AUDITS_KEY] = []
-    if not config.getoption("chaos"):
-        if config.getoption("chaos_audit"):
+    if not config.getoption("langgraph_chaos"):
+        if config.getoption("langgraph_chaos_audit"):
             raise pytest.UsageError("--chaos-audit audits --chaos-target graphs and needs --chaos; pass both")
         return
     _clock(config)
     _trials(config)
+    _import_targets_from_rootdir_and_cwd(config)
     config.stash[SEED_KEY] = _settle_seed(config)
     config.pluginmanager.register(_ReportCollector(config), "chaos-reports")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(), "chaos-xdist")
 
 
+def _import_targets_from_rootdir_and_cwd(config: pytest.Config) -> None:
+    """Let ``--chaos-target=app:builder`` import ``app.py`` from where pytest ran, or the rootdir.
+
+    The ``pytest`` command (unlike ``python -m pytest``) does not put the current directory on
+    ``sys.path``, so the README's quickstart would fail with "cannot import module 'app'".
+    The two directories go first, as ``python -m`` puts the current one, and are removed when
+    the session ends (kill trials' children get the parent's ``sys.path``).
+    """
+    added = []
+    for directory in (config.rootpath, config.invocation_params.dir):  # the cwd ends up first
+        entry = str(directory)
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+            added.append(entry)
+
+    def remove() -> None:
+        for entry in added:
+            if entry in sys.path:
+                sys.path.remove(entry)
+
+    config.add_cleanup(remove)
+
+
 def _settle_seed(config: pytest.Config) -> int:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and "chaos_seed" in workerinput:
         return int(workerinput["chaos_seed"])
-    value = config.getoption("chaos_seed")
+    value = config.getoption("langgraph_chaos_seed")
     cache = getattr(config, "cache", None)
     if value == "last":
         if cache is None:
@@ -56,7 +81,7 @@ def _settle_seed(config: pytest.Config) -> int:
         value = random.Random().randrange(2**31)
     if cache is not None:
         cache.set("chaos/seed", value)
-    config.option.chaos_seed = value
+    config.option.langgraph_chaos_seed = value
     return int(value)
 
 
@@ -69,7 +94,7 @@ class _XdistHooks:
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    if not config.getoption("chaos"):
+    if not config.getoption("langgraph_chaos"):
         return None
     targets = _targets(config)
     extra = f" targets={','.join(targets)}" if targets else ""
@@ -82,21 +107,39 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 def repro_command(
     config: pytest.Config, nodeid: str | None, *, select: str | None = None, target: str | None = None
 ) -> str:
-    """The one command line that reproduces a test or a generated trial (of ``target``)."""
+    """The one command line that reproduces a test or a generated trial (of ``target``).
+
+    It works from the directory pytest ran in: a node id's path is made relative to it, and the
+    options are spelled as registered here (``--langgraph-chaos-*`` when another plugin has the
+    short names).
+    """
     parts = ["pytest"]
     if nodeid is not None:
-        parts.append(nodeid)
-    parts += ["--chaos", f"--chaos-seed={config.stash[SEED_KEY]}"]
+        parts.append(_nodeid_from_invocation_dir(config, nodeid))
+    parts += [flag(config, "chaos"), f"{flag(config, 'chaos-seed')}={config.stash[SEED_KEY]}"]
     if _clock(config) != "simulated":
-        parts.append(f"--chaos-clock={_clock(config)}")
+        parts.append(f"{flag(config, 'chaos-clock')}={_clock(config)}")
     if select is not None:
-        targets = config.getoption("chaos_target")
+        targets = config.getoption("langgraph_chaos_target")
         # A generated trial depends on its own target only: the others would just run again.
-        parts += [f"--chaos-target={t}" for t in ([target] if target in targets else targets)]
-        inp = config.getoption("chaos_input")
+        parts += [f"{flag(config, 'chaos-target')}={t}" for t in ([target] if target in targets else targets)]
+        inp = config.getoption("langgraph_chaos_input")
         if inp:
-            parts.append(f"--chaos-input={inp}")
-        if config.getoption("chaos_trials"):
-            parts.append(f"--chaos-trials={config.getoption('chaos_trials')}")
+            parts.append(f"{flag(config, 'chaos-input')}={inp}")
+        if config.getoption("langgraph_chaos_trials"):
+            parts.append(f"{flag(config, 'chaos-trials')}={config.getoption('langgraph_chaos_trials')}")
         parts += ["-k", select]
     return shlex.join(parts)
+
+
+def _nodeid_from_invocation_dir(config: pytest.Config, nodeid: str) -> str:
+    """``nodeid`` (relative to the rootdir) as pytest accepts it from the invocation directory."""
+    path, sep, rest = nodeid.partition("::")
+    full = config.rootpath / path
+    if not path or not full.exists():
+        return nodeid  # not a file (a generated item's id): nothing to rebase
+    try:
+        rel = os.path.relpath(full, config.invocation_params.dir)
+    except ValueError:  # another drive (Windows)
+        rel = str(full)
+    return Path(rel).as_posix() + sep + rest

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from chaos.harness import Chaos
     from chaos.inject import InstrumentedGraph
+    from chaos.trial import TrialResult
 
 SEED_KEY = pytest.StashKey[int]()
 REPORTS_KEY = pytest.StashKey[list[dict[str, Any]]]()
@@ -15,6 +17,8 @@ TARGETS_KEY = pytest.StashKey[dict[str, "InstrumentedGraph"]]()
 CHAOS_KEY = pytest.StashKey["Chaos"]()
 RESULT_KEY = pytest.StashKey["TrialResult"]()
 AUDITS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+#: The option names (``"chaos-seed"``) that are also registered under their short ``--NAME``.
+ALIASES_KEY = pytest.StashKey[set[str]]()
 
 CLOCKS = ("simulated", "real")
 SKIP_REASON = "chaos tests run only with --chaos (pass --chaos to run them)"
@@ -64,77 +68,119 @@ def _positive_int(text: str) -> int:
     return _trial_count(text, "--chaos-trials")
 
 
+#: Every option: (name, argparse keyword arguments). Registered as ``--langgraph-NAME`` (always),
+#: and as ``--NAME`` too unless another plugin already has that name (see `_coexist`). The
+#: destination is always ``langgraph_<name>``, so another plugin's ``--chaos`` never shares it:
+#: read options with ``config.getoption(dest("chaos-seed"))`` or the ``langgraph_chaos_*`` names.
+OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    (
+        "chaos",
+        {
+            "action": "store_true",
+            "default": False,
+            "help": "Run chaos tests and the fault suite of --chaos-target graphs\n"
+            "Without it the plugin injects nothing and chaos tests are skipped",
+        },
+    ),
+    (
+        "chaos-target",
+        {
+            "action": "append",
+            "default": [],
+            "metavar": "MODULE:ATTR",
+            "help": "A graph to run the built-in fault suite against (repeatable)\n"
+            "A StateGraph builder, a compiled graph, or a zero-argument callable returning one",
+        },
+    ),
+    (
+        "chaos-input",
+        {
+            "default": None,
+            "metavar": "JSON",
+            "help": "The input given to --chaos-target graphs (JSON; default {})",
+        },
+    ),
+    (
+        "chaos-seed",
+        {
+            "type": _seed_value,
+            "default": None,
+            "metavar": "N|last",
+            "help": "Seed of every fault decision; 'last' reuses the previous run's seed",
+        },
+    ),
+    (
+        "chaos-trials",
+        {
+            "type": _positive_int,
+            "default": None,
+            "metavar": "N",
+            "help": "Trials per target and fault kind (default 1, or the chaos_trials ini setting)",
+        },
+    ),
+    (
+        "chaos-report",
+        {
+            "default": None,
+            "metavar": "PATH",
+            "help": "Write the JSON report of every chaos trial to PATH",
+        },
+    ),
+    (
+        "chaos-clock",
+        {
+            "default": None,
+            "choices": CLOCKS,
+            "help": "simulated (default): one deterministic virtual clock\n"
+            "real: the same trials in real time, to confirm a finding",
+        },
+    ),
+    (
+        "chaos-html",
+        {
+            "default": None,
+            "metavar": "PATH",
+            "help": "Write the self-contained HTML report (timelines of every trial) to PATH",
+        },
+    ),
+    (
+        "chaos-shard",
+        {
+            "type": _shard_value,
+            "default": None,
+            "metavar": "I/N",
+            "help": "Run only shard I of N (1-based): tests split by a hash of their node id\n"
+            "Composes with -n inside a machine and with CI matrices across machines",
+        },
+    ),
+    (
+        "chaos-audit",
+        {
+            "action": "store_true",
+            "default": False,
+            "help": "Also audit every --chaos-target's configuration (one chaos-audit:MODULE:ATTR item each)\n"
+            "The item fails on findings of severity error; see docs/audit.md",
+        },
+    ),
+)
+
+
+def dest(name: str) -> str:
+    """The argparse destination of option ``name`` (``"chaos-seed"`` -> ``"langgraph_chaos_seed"``)."""
+    return "langgraph_" + name.replace("-", "_")
+
+
+GROUP = "langgraph-chaos"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("chaos", "langgraph-chaos: fault injection for LangGraph graphs")
-    group.addoption(
-        "--chaos",
-        action="store_true",
-        default=False,
-        help="Run chaos tests and the fault suite of --chaos-target graphs\n"
-        "Without it the plugin injects nothing and chaos tests are skipped",
+    group = parser.getgroup(
+        GROUP,
+        "langgraph-chaos: fault injection for LangGraph graphs "
+        "(every --chaos-* option is also --langgraph-chaos-*)",
     )
-    group.addoption(
-        "--chaos-target",
-        action="append",
-        default=[],
-        metavar="MODULE:ATTR",
-        help="A graph to run the built-in fault suite against (repeatable)\n"
-        "A StateGraph builder, a compiled graph, or a zero-argument callable returning one",
-    )
-    group.addoption(
-        "--chaos-input",
-        default=None,
-        metavar="JSON",
-        help="The input given to --chaos-target graphs (JSON; default {})",
-    )
-    group.addoption(
-        "--chaos-seed",
-        type=_seed_value,
-        default=None,
-        metavar="N|last",
-        help="Seed of every fault decision; 'last' reuses the previous run's seed",
-    )
-    group.addoption(
-        "--chaos-trials",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="Trials per target and fault kind (default 1, or the chaos_trials ini setting)",
-    )
-    group.addoption(
-        "--chaos-report",
-        default=None,
-        metavar="PATH",
-        help="Write the JSON report of every chaos trial to PATH",
-    )
-    group.addoption(
-        "--chaos-clock",
-        default=None,
-        choices=CLOCKS,
-        help="simulated (default): one deterministic virtual clock\n"
-        "real: the same trials in real time, to confirm a finding",
-    )
-    group.addoption(
-        "--chaos-html",
-        default=None,
-        metavar="PATH",
-        help="Write the self-contained HTML report (timelines of every trial) to PATH",
-    )
-    group.addoption(
-        "--chaos-shard",
-        type=_shard_value,
-        default=None,
-        metavar="I/N",
-        help="Run only shard I of N (1-based): tests split by a hash of their node id\n"
-        "Composes with -n inside a machine and with CI matrices across machines",
-    )
-    group.addoption(
-        "--chaos-audit",
-        action="store_true",
-        default=False,
-        help="Also audit every --chaos-target's configuration (one chaos-audit:MODULE:ATTR item each)\n"
-        "The item fails on findings of severity error; see docs/audit.md",
-    )
+    for name, kwargs in OPTIONS:
+        group.addoption(f"--langgraph-{name}", dest=dest(name), **kwargs)
     parser.addini("chaos_targets", "Graphs (MODULE:ATTR) to run the fault suite against", type="linelist", default=[])
     parser.addini("chaos_input", "Default JSON input for chaos targets", default="")
     parser.addini("chaos_trials", "Default trials per target and fault kind", default="1")
@@ -151,16 +197,16 @@ def _setting(config: pytest.Config, option: str, ini: str) -> Any:
 
 
 def _clock(config: pytest.Config) -> str:
-    clock = _setting(config, "chaos_clock", "chaos_clock")
+    clock = _setting(config, "langgraph_chaos_clock", "chaos_clock")
     if clock not in CLOCKS:
         raise pytest.UsageError(f"chaos_clock = {clock!r} (ini): use one of {', '.join(CLOCKS)}")
-    return clock
+    return str(clock)
 
 
 def _trials(config: pytest.Config) -> int:
-    value = config.getoption("chaos_trials")
+    value = config.getoption("langgraph_chaos_trials")
     return value if value is not None else _trial_count(config.getini("chaos_trials"), "chaos_trials (ini)")
 
 
 def _targets(config: pytest.Config) -> list[str]:
-    return [*config.getoption("chaos_target"), *config.getini("chaos_targets")]
+    return [*config.getoption("langgraph_chaos_target"), *config.getini("chaos_targets")]

@@ -62,8 +62,8 @@ class ChaosTrialItem(ChaosItem):
         config = self.config
         seed = config.stash[SEED_KEY]
         inst = _instrumented_target(config, self.target)
-        raw_input = _setting(config, "chaos_input", "chaos_input")
-        source = "--chaos-input" if config.getoption("chaos_input") is not None else "chaos_input (ini)"
+        raw_input = _setting(config, "langgraph_chaos_input", "chaos_input")
+        source = "--chaos-input" if config.getoption("langgraph_chaos_input") is not None else "chaos_input (ini)"
         graph_input = parse_input(raw_input, source=source)
         case = plan_case(
             inst, target=self.target, kind=self.kind, trial=self.trial, seed=seed,
@@ -104,7 +104,7 @@ def _instrumented_target(config: pytest.Config, target: str) -> InstrumentedGrap
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     # tryfirst: our items must exist before -k/-m deselection and --lf filtering look at them.
-    if config.getoption("chaos"):
+    if config.getoption("langgraph_chaos"):
         _add_target_items(session, config, items)
     _shard(config, items)
 
@@ -117,8 +117,8 @@ def _add_target_items(session: pytest.Session, config: pytest.Config, items: lis
         try:
             _instrumented_target(config, target)
             # Bad JSON is one usage error now, not the same failure in every generated item.
-            source = "--chaos-input" if config.getoption("chaos_input") is not None else "chaos_input (ini)"
-            parse_input(_setting(config, "chaos_input", "chaos_input"), source=source)
+            source = "--chaos-input" if config.getoption("langgraph_chaos_input") is not None else "chaos_input (ini)"
+            parse_input(_setting(config, "langgraph_chaos_input", "chaos_input"), source=source)
         except ChaosUsageError as exc:
             raise pytest.UsageError(str(exc)) from None
         parent = ChaosTargetCollector.from_parent(
@@ -127,7 +127,7 @@ def _add_target_items(session: pytest.Session, config: pytest.Config, items: lis
         # Through the normal collection protocol, so the terminal counts the generated items
         # ("collected N items") and other plugins see their collect report.
         items.extend(session.genitems(parent))
-        if config.getoption("chaos_audit"):
+        if config.getoption("langgraph_chaos_audit"):
             items.append(_audit_item(session, config, target))
 
 
@@ -141,13 +141,13 @@ def _audit_item(session: pytest.Session, config: pytest.Config, target: str) -> 
         parse_ignore(ignore, source="chaos_audit_ignore (ini)")
     except ChaosUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
-    source = "--chaos-input" if config.getoption("chaos_input") is not None else "chaos_input (ini)"
+    source = "--chaos-input" if config.getoption("langgraph_chaos_input") is not None else "chaos_input (ini)"
     return ChaosAuditItem.from_parent(
         session,
         name=f"chaos-audit:{target}",
         nodeid=f"chaos-audit:{target}",
         target=target,
-        input_text=_setting(config, "chaos_input", "chaos_input"),
+        input_text=_setting(config, "langgraph_chaos_input", "chaos_input"),
         input_source=source,
         ignore=ignore,
     )
@@ -157,7 +157,7 @@ def _audit_item(session: pytest.Session, config: pytest.Config, target: str) -> 
 
 
 def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:
-    if not parent.config.getoption("chaos"):
+    if not parent.config.getoption("langgraph_chaos"):
         return None
     if is_scenario_file(file_path):
         from pytest_langgraph_chaos._scenarios import ScenarioFile
@@ -169,13 +169,14 @@ def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Coll
 def _shard(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Every item (generated or not) goes to one shard by a hash of its node id alone, so shards
     # never depend on order, worker, machine, or on what -k/--lf deselect later.
-    shard = config.getoption("chaos_shard")
+    shard = config.getoption("langgraph_chaos_shard")
     if shard is None:
         return
     from chaos.decide import unit_interval
 
     index, total = shard
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         (keep if int(unit_interval("shard", item.nodeid) * total) == index - 1 else drop).append(item)
     if drop:
