@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 SEED_KEY = pytest.StashKey[int]()
 REPORTS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 TARGETS_KEY = pytest.StashKey[dict[str, "InstrumentedGraph"]]()
-CHAOS_KEY = pytest.StashKey["Chaos"]()
-RESULT_KEY = pytest.StashKey["TrialResult"]()
+CHAOS_KEY: pytest.StashKey[Chaos] = pytest.StashKey()
+RESULT_KEY: pytest.StashKey[TrialResult] = pytest.StashKey()
 AUDITS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 #: The option names (``"chaos-seed"``) that are also registered under their short ``--NAME``.
 ALIASES_KEY = pytest.StashKey[set[str]]()
