@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from langgraph._internal._typing import MISSING
@@ -26,6 +27,7 @@ from langgraph.graph.message import add_messages
 
 from chaos.checks import Violation, register_checker
 from chaos.invariants._common import violation
+from chaos.invariants.delta_culprit import Batch, culprit
 
 if TYPE_CHECKING:
     from chaos.trial import TrialResult
@@ -63,131 +65,206 @@ def check_delta_reconstruction(result: TrialResult) -> Iterable[Violation]:
     saver = graph.checkpointer
     if saver is None or saver is True:
         return
-    thread = {"configurable": {"thread_id": cfg["configurable"]["thread_id"]}}
+    thread = {"configurable": {"thread_id": cfg["configurable"]["thread_id"], "checkpoint_ns": ""}}
     checked = [n for n in fields if fields[n].reducer is not add_messages]
+    if not checked:
+        return
     try:
-        snapshots, histories = _read_thread(graph, saver, thread, checked)
-        origin = {tid: t.config["configurable"]["checkpoint_id"] for t in saver.list(thread) for tid, _c, _v in (t.pending_writes or [])}
+        points = read_thread(saver, thread, {n: fields[n] for n in checked})
     except NotImplementedError:
         return  # an async-only saver: its history cannot be read from here
-    for snap, history in zip(snapshots, histories):
-        step = (snap.metadata or {}).get("step")
-        for name in checked:
-            yield from _compare(result, name, fields[name], snap, step, history.get(name, {}), origin)
-    yield from _compare_with_shadow(result, checked, snapshots)
+    if not points:
+        return
+    for name in checked:
+        yield from _walk(result, name, fields[name], points)
+    yield from _compare_with_shadow(result, fields, checked, points)
     final = result.journal.final_state
-    if result.journal.outcome == "ok" and isinstance(final, dict) and snapshots:
-        latest = snapshots[-1]
-        for name in fields:
-            if fields[name].reducer is add_messages:
-                continue
+    if result.journal.outcome == "ok" and isinstance(final, dict):
+        latest = points[-1]
+        for name in checked:
             live, rebuilt = final.get(name, MISSING), latest.values.get(name, MISSING)
             if _differs(live, rebuilt):
+                ch = fields[name]
                 yield violation(
                     NAME, result,
-                    f"field {name!r} at the final checkpoint (superstep {(latest.metadata or {}).get('step')}): "
+                    f"field {name!r} at the final checkpoint (superstep {latest.step}): "
                     f"the run ended holding {_show(live)} but the checkpointer rebuilds "
-                    f"{_show(rebuilt)}. {_INVARIANCE}",
+                    f"{_show(rebuilt)}. {culprit(ch.reducer, ch.typ, MISSING, thread_batches(points, name))} "
+                    f"{_INVARIANCE}",
                     node=name, t=result.journal.duration,
                 )
 
 
-def _compare_with_shadow(result: TrialResult, checked: list[str], snapshots: list[Any]) -> Iterable[Violation]:
+@dataclass
+class Point:
+    """One checkpoint of the thread: what LangGraph rebuilds there, and the history it read."""
+
+    step: Any
+    config: Any
+    values: dict[str, Any]
+    #: ``{field: {"seed": value, "writes": [(task_id, channel, value), ...]}}`` for the fields
+    #: LangGraph had to replay (absent when the checkpoint stores the value itself).
+    history: dict[str, Any]
+    #: checkpoint id of every task id whose writes this checkpoint holds as pending writes
+    #: (the superstep that made them is this checkpoint's step + 1).
+    tasks: set[str]
+    checkpoint_id: str
+
+
+def read_thread(saver: Any, thread: dict[str, Any], specs: dict[str, DeltaChannel]) -> list[Point]:
+    """Every root checkpoint of the thread, oldest first, with the values LangGraph rebuilds.
+
+    One ``saver.list`` pass; each checkpoint is hydrated by LangGraph's own
+    ``channels_from_checkpoint`` for the DeltaChannel fields only (the read path of
+    ``get_state``, without computing tasks and next nodes). The delta history LangGraph reads
+    for it is kept (a deep copy taken before the replay hands it to the reducer, which may
+    mutate it), so the checker never reads the saver twice for the same checkpoint.
+    """
+    from langgraph.pregel._checkpoint import channels_from_checkpoint
+
+    kept: list[Any] = []
+    read = saver.get_delta_channel_history
+
+    def keeping(*, config: Any, channels: Any) -> Any:
+        history = read(config=config, channels=channels)
+        try:
+            kept.append(copy.deepcopy(history))
+        except Exception:  # uncopyable values: read again below
+            kept.append(read(config=config, channels=channels))
+        return history
+
+    tuples = list(saver.list(thread))[::-1]
+    own = vars(saver).get("get_delta_channel_history") if hasattr(saver, "__dict__") else None
+    patched = True
+    try:
+        saver.get_delta_channel_history = keeping  # this instance only, undone below
+    except AttributeError:  # a slotted saver: read the history separately
+        patched = False
+    points = []
+    try:
+        for tup in tuples:
+            kept.clear()
+            channels, _ = channels_from_checkpoint(specs, tup.checkpoint, saver=saver, config=tup.config)
+            values = {}
+            for name, ch in channels.items():
+                try:
+                    values[name] = ch.get()
+                except Exception:  # an empty channel
+                    values[name] = MISSING
+            history = kept[0] if kept else {}
+            if not patched:
+                history = read(config=tup.config, channels=list(specs))
+            points.append(Point(
+                (tup.metadata or {}).get("step"), tup.config, values, dict(history),
+                {tid for tid, _c, _v in (tup.pending_writes or [])},
+                tup.config["configurable"]["checkpoint_id"],
+            ))
+    finally:
+        if patched:
+            if own is not None:
+                saver.get_delta_channel_history = own
+            else:
+                del saver.get_delta_channel_history
+    return points
+
+
+def _batches(history: Any, points: list[Point]) -> list[Batch]:
+    """The history's writes grouped by the superstep that made them, oldest first."""
+    step_of = {tid: p.step for p in points for tid in p.tasks}
+    out: dict[Any, Batch] = {}
+    for task_id, _ch, value in history.get("writes", []):
+        step = step_of.get(task_id)
+        key = step if step is not None else task_id
+        made = step + 1 if isinstance(step, int) else step
+        out.setdefault(key, Batch(made, [])).values.append(value)
+    return list(out.values())
+
+
+def thread_batches(points: list[Point], name: str) -> list[Batch]:
+    """Every superstep's writes to ``name`` over the whole thread (from all histories read)."""
+    merged: dict[Any, Batch] = {}
+    for p in points:
+        for batch in _batches(p.history.get(name, {}), points):
+            merged.setdefault(batch.step, batch)
+    return [merged[k] for k in sorted(merged, key=lambda s: (not isinstance(s, int), s if isinstance(s, int) else 0))]
+
+
+def _walk(result: TrialResult, name: str, template: DeltaChannel, points: list[Point]) -> Iterable[Violation]:
+    """Fold the saver's writes one superstep at a time into a running value, once over the thread.
+
+    Each checkpoint's history is the seed (the nearest snapshot) plus every write since it; the
+    running value is rebuilt from the seed only when the seed changes (a new snapshot), and
+    otherwise only the supersteps not folded yet are applied: one pass over the writes, instead
+    of a replay from the seed at every checkpoint. Reports the first divergence.
+    """
+    running: Any = None
+    seed_key: Any = None
+    folded: list[Any] = []
+    for point in points:
+        history = point.history.get(name)
+        if history is None:
+            continue  # the checkpoint stores the value itself: nothing replayed
+        batches = _batches(history, points)
+        seed = history.get("seed", MISSING)
+        key = id(seed) if seed is not MISSING else None
+        steps = [b.step for b in batches]
+        if running is None or key != seed_key or steps[: len(folded)] != folded:
+            running = template.from_checkpoint(copy.deepcopy(seed) if seed is not MISSING else MISSING)
+            seed_key, folded = key, []
+        for batch in batches[len(folded):]:
+            running.update(list(batch.values))
+            folded.append(batch.step)
+        try:
+            expected = running.get()
+        except Exception:
+            expected = MISSING
+        rebuilt = point.values.get(name, MISSING)
+        if _differs(expected, rebuilt):
+            yield violation(
+                NAME, result,
+                f"field {name!r} at the checkpoint of superstep {point.step}: applying the writes one "
+                f"superstep at a time (as the live run and a full-state reducer channel do) gives "
+                f"{_show(expected)}, but the checkpointer rebuilds {_show(rebuilt)} from "
+                f"{len(batches)} batch(es) of writes replayed at once. "
+                f"{culprit(template.reducer, template.typ, seed, batches)} {_INVARIANCE}",
+                node=name,
+            )
+            return
+
+
+def _compare_with_shadow(result: TrialResult, fields: dict[str, DeltaChannel], checked: list[str],
+                         points: list[Point]) -> Iterable[Violation]:
     """Each checkpoint's rebuilt value equals the full-state shadow run's stored value.
 
     This catches what replaying the saver's own writes cannot: a saver that loses, reorders
     or duplicates the writes it was given (the shadow never touches that saver).
     """
-    if not checked or not snapshots:
-        return
     from chaos.invariants.delta_shadow import shadow_values
 
     shadow = shadow_values(result, checked)
     if not shadow:
         return
     seen: set[int] = set()
-    for snap in snapshots[::-1]:  # newest first: the latest checkpoint of each superstep
-        step = (snap.metadata or {}).get("step")
+    for point in points[::-1]:  # newest first: the latest checkpoint of each superstep
+        step = point.step
         if not isinstance(step, int) or step in seen or step not in shadow:
             continue
         seen.add(step)
         for name in checked:
-            rebuilt, want = snap.values.get(name, MISSING), shadow[step].get(name, MISSING)
+            rebuilt, want = point.values.get(name, MISSING), shadow[step].get(name, MISSING)
             if _differs(want, rebuilt):
+                ch = fields[name]
+                blame = culprit(ch.reducer, ch.typ, MISSING, thread_batches(points, name))
+                saver = type(result.instrumented.graph.checkpointer).__name__ if result.instrumented else "the saver"
                 yield violation(
                     NAME, result,
                     f"field {name!r} at superstep {step}: the checkpointer rebuilds {_show(rebuilt)} "
                     f"but a shadow run of the same graph with the same reducer stored as full state "
-                    f"holds {_show(want)}. Either the reducer is not batching-invariant or the "
-                    f"saver lost, reordered or duplicated writes. {_INVARIANCE}",
+                    f"holds {_show(want)}. {blame} If the reducer is not at fault, the saver "
+                    f"({saver}) lost, reordered or duplicated the writes it was given. {_INVARIANCE}",
                     node=name,
                 )
                 return
-
-
-def _read_thread(graph: Any, saver: Any, thread: dict[str, Any], checked: list[str]) -> tuple[list[Any], list[Any]]:
-    """The thread's snapshots (oldest first) and each one's delta history for ``checked``.
-
-    `get_state_history` already reads the delta history of every checkpoint that stores no
-    snapshot, with the same call this checker makes; reading it twice was a third of a
-    long-thread trial. While LangGraph reads, a deep copy of each answer is kept (taken before
-    LangGraph's replay hands it to the reducer, which may mutate it) and given to the checker
-    once; any other request, or an answer that cannot be copied, reads the saver again.
-    """
-    kept: dict[tuple[Any, ...], Any] = {}
-    read = saver.get_delta_channel_history
-
-    def key(config: Any, channels: Any) -> tuple[Any, ...]:
-        conf = config["configurable"]
-        return conf.get("checkpoint_ns", ""), conf.get("checkpoint_id"), tuple(channels)
-
-    def keeping(*, config: Any, channels: Any) -> Any:
-        history = read(config=config, channels=channels)
-        try:
-            kept[key(config, channels)] = copy.deepcopy(history)
-        except Exception:
-            pass  # uncopyable values: the checker reads the saver again
-        return history
-
-    own = vars(saver).get("get_delta_channel_history") if hasattr(saver, "__dict__") else None
-    try:
-        saver.get_delta_channel_history = keeping  # this instance only, undone below
-    except AttributeError:  # a slotted saver: no shortcut, everything is read twice
-        snapshots = list(graph.get_state_history(thread))[::-1]
-    else:
-        try:
-            snapshots = list(graph.get_state_history(thread))[::-1]  # oldest first
-        finally:
-            if own is not None:
-                saver.get_delta_channel_history = own
-            else:
-                del saver.get_delta_channel_history
-    histories = []
-    for snap in snapshots:
-        history = kept.pop(key(snap.config, checked), None)
-        histories.append(history if history is not None else read(config=snap.config, channels=checked))
-    return snapshots, histories
-
-
-def _compare(result: TrialResult, name: str, template: DeltaChannel, snap: Any, step: Any,
-             history: Any, origin: dict[str, str]) -> Iterable[Violation]:
-    shadow = template.from_checkpoint(history.get("seed", MISSING))
-    batches: dict[str, list[Any]] = {}
-    for task_id, _ch, value in history.get("writes", []):
-        batches.setdefault(origin.get(task_id, task_id), []).append(value)
-    for values in batches.values():  # insertion order: oldest superstep first
-        shadow.update(values)
-    expected = shadow.value
-    rebuilt = snap.values.get(name, MISSING)
-    if _differs(expected, rebuilt):
-        yield violation(
-            NAME, result,
-            f"field {name!r} at the checkpoint of superstep {step}: applying the writes one "
-            f"superstep at a time (as the live run and a full-state reducer channel do) gives "
-            f"{_show(expected)}, but the checkpointer rebuilds {_show(rebuilt)} from "
-            f"{len(batches)} batch(es) of writes replayed at once. {_INVARIANCE}",
-            node=name,
-        )
 
 
 def _differs(a: Any, b: Any) -> bool:
