@@ -20,3 +20,4 @@ from chaos.invariants import cancellation  # noqa: F401
 from chaos.invariants import duplicates  # noqa: F401
 from chaos.invariants import retry_sanity  # noqa: F401
 from chaos.invariants import retry_budget  # noqa: F401
+from chaos.invariants import exactly_once  # noqa: F401

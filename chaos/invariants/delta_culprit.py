@@ -4,8 +4,9 @@ Two causes, told apart by evidence:
 
 - **the user's reducer** is not batching-invariant (``r(r(s, xs), ys) != r(s, xs + ys)``):
   shown by a counterexample, first from the very writes the thread stored (the seed and two
-  consecutive supersteps' batches), else from `chaos.strategies.batching_counterexample` drawing
-  from those writes;
+  consecutive supersteps' batches), else from the audit's generated search (LGC301's
+  `chaos.audit.delta.find_counterexample`, the deterministic cousin of
+  `batching_counterexample`);
 - **the runtime or the saver**: the reducer is batching-invariant on these writes, so the
   divergence comes from how LangGraph applied or replayed them, or how the saver stored them.
   The message names the superstep and the writes involved, and a known LangGraph defect when
@@ -103,8 +104,8 @@ def culprit(reducer: Reducer, typ: Any, seed: Any, batches: Sequence[Batch]) -> 
             "them in writes_sort_key order (task path, task id, index)."
         )
     return (
-        f"Not the reducer: {_name(reducer)} is batching-invariant on these writes (and "
-        "batching_counterexample found no counterexample among them), so the runtime or the saver "
+        f"Not the reducer: {_name(reducer)} is batching-invariant on these writes (and no "
+        "counterexample turned up in generated writes either), so the runtime or the saver "
         f"rebuilt a different value: a LangGraph or checkpointer defect. Writes involved: {where}.{order}"
     )
 
@@ -132,23 +133,24 @@ def observed_counterexample(reducer: Reducer, typ: Any, seed: Any, batches: Sequ
 
 
 def generated_counterexample(reducer: Reducer, typ: Any, batches: Sequence[Batch]) -> str | None:
-    """`batching_counterexample` drawing single writes from the ones the thread stored."""
-    writes = [v for b in batches for v in b.values if not _get_overwrite(v)[0]]
-    if not writes:
-        return None
-    try:
-        from hypothesis import strategies as st
+    """The audit's deterministic search (LGC301's families of writes, smallest first).
 
-        from chaos.strategies import batching_counterexample
-    except ImportError:  # pragma: no cover - hypothesis is a dependency
-        return None
+    Deterministic and without hypothesis (an optional extra): the same search
+    `chaos.audit.delta.find_counterexample` runs for LGC301.
+    """
+    from chaos.audit.delta import find_counterexample
+
     try:
-        found = batching_counterexample(
-            reducer, st.sampled_from(writes), empty=lambda: _empty(typ), max_examples=200,
-        )
+        found = find_counterexample(reducer, typ)
     except Exception:
         return None
-    return None if found is None else f"batching_counterexample found {found}"
+    if found is None:
+        return None
+    return (
+        f"generated {found.family} writes: from {_short(found.state)}, {show_writes(found.xs)} then "
+        f"{show_writes(found.ys)} give {_short(found.stepwise)} step by step but {_short(found.batched)} "
+        "in one batch"
+    )
 
 
 def show_writes(values: Sequence[Any]) -> str:

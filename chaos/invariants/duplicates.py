@@ -7,8 +7,9 @@ requests the upstream saw (``delivered``), grouped by the task that sent them (`
 across all its attempts) and by method and URL.
 
 Non-idempotent means POST or PATCH without an ``Idempotency-Key`` header (RFC 9110 §9.2.2),
-excluding model-inference endpoints (chat completions, messages, responses, embeddings): a
-repeated inference costs tokens but applies nothing.
+excluding model-inference endpoints (chat completions, messages, responses, embeddings, ...;
+the one classifier `chaos.sdk.endpoints.is_inference_endpoint` the audit uses too): a repeated
+inference costs tokens but applies nothing.
 
 A task that legitimately sends the same request several times (a batch loop) does so in the
 fault-free baseline too: only deliveries beyond the baseline's count for the same task are
@@ -20,28 +21,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from chaos.checks import Violation, register_checker
 from chaos.invariants._common import violation
 from chaos.journal import HttpRecord, Journal
+from chaos.sdk.endpoints import is_inference_endpoint
 
 if TYPE_CHECKING:
     from chaos.trial import TrialResult
 
 NAME = "duplicate_deliveries"
 NON_IDEMPOTENT = frozenset({"POST", "PATCH"})
-#: URL path endings of model-inference APIs (OpenAI, Anthropic, and the servers that copy them).
-_INFERENCE_PATHS = ("/chat/completions", "/completions", "/messages", "/responses", "/embeddings")
-
-
 def is_model_inference(url: str) -> bool:
-    """True for a model-inference endpoint (``.../v1/chat/completions``, ``/v1/messages``, ...).
-
-    Repeating one costs tokens but applies nothing upstream, so it is not a duplicate effect.
-    """
-    path = urlsplit(url).path.rstrip("/")
-    return path.endswith(_INFERENCE_PATHS)
+    """True for a model-inference endpoint: `chaos.sdk.endpoints.is_inference_endpoint` (POST)."""
+    return is_inference_endpoint(url, "POST")
 
 
 def non_idempotent(rec: HttpRecord) -> bool:
@@ -49,7 +42,7 @@ def non_idempotent(rec: HttpRecord) -> bool:
     return (
         rec.method.upper() in NON_IDEMPOTENT
         and not rec.idempotency_key
-        and not is_model_inference(rec.url)
+        and not is_inference_endpoint(rec.url, rec.method)
     )
 
 
