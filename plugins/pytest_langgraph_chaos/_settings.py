@@ -173,7 +173,21 @@ def dest(name: str) -> str:
 GROUP = "langgraph-chaos"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def _skip_assert_rewriting_of_the_library(pluginmanager: pytest.PytestPluginManager) -> None:
+    """The ``chaos`` library is not test code: pytest need not rewrite its asserts.
+
+    pytest marks every top-level package of a plugin's distribution for assertion rewriting,
+    so a wheel install would recompile each of the library's ~80 modules through the rewriter
+    on import (every run, where bytecode is not written: PYTHONDONTWRITEBYTECODE, read-only
+    site-packages). Only the plugin package stays marked.
+    """
+    marked = getattr(getattr(pluginmanager, "rewrite_hook", None), "_must_rewrite", None)
+    if isinstance(marked, set):
+        marked.discard("chaos")
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    _skip_assert_rewriting_of_the_library(pluginmanager)
     group = parser.getgroup(
         GROUP,
         "langgraph-chaos: fault injection for LangGraph graphs "

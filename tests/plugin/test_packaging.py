@@ -158,3 +158,29 @@ def test_installed_drivers_need_no_error() -> None:
 
     require_extra("postgres", "x")
     require_extra("redis", "x")
+
+
+# -- cheap collection (issue 18) -------------------------------------------------------------
+
+
+def test_a_session_without_chaos_imports_neither_the_library_nor_hypothesis(tmp_path: Path) -> None:
+    (tmp_path / "test_plain.py").write_text("def test_x():\n    pass\n")
+    code = """
+import sys, pytest
+code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:langsmith_plugin", "test_plain.py"])
+loaded = sorted(m for m in ("chaos", "langgraph", "hypothesis") if m in sys.modules)
+print("LOADED", loaded, "CODE", int(code))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert "LOADED [] CODE 0" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_library_is_not_marked_for_assertion_rewriting(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_marks(pytestconfig):
+            hook = pytestconfig.pluginmanager.rewrite_hook
+            assert "chaos" not in getattr(hook, "_must_rewrite", set())
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
