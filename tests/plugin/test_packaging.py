@@ -37,6 +37,7 @@ def _installed_top_level() -> set[str]:
 def test_the_wheel_installs_no_module_named_plugins() -> None:
     assert _installed_top_level() == {"chaos", PLUGIN}
     assert PYPROJECT["project"]["entry-points"]["pytest11"] == {"chaos": PLUGIN}
+    assert not (ROOT / "plugins" / "__init__.py").exists(), "plugins/ is a source folder, not a package"
 
 
 def test_the_plugin_loads_under_its_distinctive_name(pytester: pytest.Pytester) -> None:
