@@ -808,7 +808,9 @@ def check_reconstruction(
     """
     graph = _delta_graph(reducer, snapshot_frequency)
     cfg = {"configurable": {"thread_id": f"delta-{next(_DELTA_THREADS)}"}}
-    live = graph.invoke({"batches": [list(b) for b in batches], "k": 0}, cfg).get("value", [])
+    from chaos.engine.drive import invoke_plain
+
+    live = invoke_plain(graph, {"batches": [list(b) for b in batches], "k": 0}, cfg).get("value", [])
     rebuilt = graph.get_state(cfg).values.get("value", [])
     return live, rebuilt
 

@@ -235,6 +235,17 @@ def invoke_plain(graph: Any, input: Any, config: dict[str, Any], **kwargs: Any) 
     return graph.invoke(input, config, **kwargs)
 
 
+@dataclass(frozen=True)
+class RunCall:
+    """One call that ran the graph: which method, from which phase, with what."""
+
+    phase: str  # "serve" or "resume"
+    method: str  # invoke, ainvoke, stream, astream
+    control: bool  # control= was passed (and is not None)
+    thread_id: str | None
+    checkpoint_id: str | None
+
+
 class RecordingGraph:
     """Delegates to the compiled graph; records every run a user's service code starts.
 
@@ -246,14 +257,12 @@ class RecordingGraph:
     def __init__(self, graph: Any, phase: str = "serve") -> None:
         self._graph = graph
         self.phase = phase
-        self.calls: list[Any] = []
+        self.calls: list[RunCall] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._graph, name)
 
     def _note(self, method: str, config: Any, kwargs: dict[str, Any]) -> None:
-        from chaos.shutdown.proxy import RunCall
-
         conf = (config or {}).get("configurable", {}) if isinstance(config, dict) else {}
         self.calls.append(RunCall(self.phase, method, kwargs.get("control") is not None,
                                   conf.get("thread_id"), conf.get("checkpoint_id")))

@@ -91,6 +91,8 @@ class Executor:
             ids are reused across sessions by a persistent saver).
         clear_cache: clear the node cache first, so a run is never served an earlier one's.
         extra_outcomes: exception classes with their own outcome (``ProcessKilled``: killed).
+        thread_outcome: how the thread's last run ended before these steps (a `Resume` of a
+            thread that finished is skipped).
     """
 
     def __init__(
@@ -113,6 +115,8 @@ class Executor:
         clear_cache: bool = True,
         extra_outcomes: Sequence[tuple[type[BaseException], str]] = (),
         thread_outcome: str | None = None,
+        run_kwargs: dict[str, Any] | None = None,
+        on_control: Callable[[Any], None] | None = None,
     ) -> None:
         self.inst = inst
         self.ctx = ctx
@@ -132,6 +136,10 @@ class Executor:
         self.extra_outcomes = tuple(extra_outcomes)
         #: How the thread's last run ended before these steps (None: unknown or new).
         self.thread_outcome = thread_outcome
+        #: Extra keywords of every run (``durability=``), and a callback given each run's
+        #: `RunControl` (a kill trial's child wires its SIGTERM handler to it).
+        self.run_kwargs = dict(run_kwargs or {})
+        self.on_control = on_control
         self.proxy: drv.RecordingGraph | None = None
         self._resuming = False
         self.sigterm: Any = None  # the SigtermScope of a trial with Sigterm steps
@@ -259,7 +267,7 @@ class Executor:
 
         journal = self.ctx.journal
         has_signal = any(isinstance(s, Sigterm) for s in steps)
-        if has_signal or self.serve is not None:
+        if has_signal or self.serve is not None or self.resume_fn is not None:
             self.proxy = drv.RecordingGraph(self.inst.graph)
         try:
             with ExitStack() as stack:
@@ -362,11 +370,13 @@ class Executor:
     def _run_kwargs(self) -> dict[str, Any]:
         from langgraph.runtime import RunControl
 
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = dict(self.run_kwargs)
         if self.context is not None:
             kwargs["context"] = self.context
         control = RunControl()
         kwargs["control"] = control
+        if self.on_control is not None:
+            self.on_control(control)
         if self.sigterm is not None:
             if self.serve is None:
                 self.sigterm.install_drain(control)

@@ -56,7 +56,7 @@ def execute_spec(spec: TrialSpec) -> Execution:
     if spec.kill is not None:
         from chaos.engine.child import execute_killed
 
-        ctx, journal, extra = execute_killed(spec, tid)
+        ctx, journal, extra = execute_killed(spec, tid, baseline)
     else:
         ctx = SignalContext(spec.seed, spec.test_id, spec.injections)
         executor = Executor(

@@ -75,3 +75,27 @@ def test_a_resume_with_a_checkpoint_id_replays_and_is_reported():
                             resume="tests.shutdown.shutdown_graphs:resume_with_checkpoint_id",
                             test_id="kill-replay", raise_on_violation=False)
     assert "resume_by_thread" in [v.invariant for v in result.violations]
+
+
+@pytest.mark.parametrize("n", range(3))
+def test_a_sibling_that_finishes_after_the_kill_node_is_held_is_never_lost(n):
+    # Regression (#14): the child wrote its journal once, just before the ready signal, so a
+    # sibling still running then (here `slow`, 30 ms, while `fast` is held at its start) lost
+    # its record and exactly_once said it "ran 0 times ... lost work". The child now waits for
+    # the baseline's siblings and journals durably at every attempt start and every save.
+    result = run_kill_trial(TARGET, INPUT, node="fast", fault=kill(at="start"), test_id=f"kill-late-sibling-{n}",
+                            raise_on_violation=False)
+    assert ("slow", 2, "ok", None, 0) in runs(result)
+    assert not result.violated("exactly_once"), result.describe_failure()
+    assert result.verdict == "pass", result.describe_failure()
+
+
+def test_kill_children_come_from_the_pre_imported_forkserver():
+    from chaos.engine import forkserver
+
+    run_kill_trial(TARGET, INPUT, node="slow", idempotent=["slow"], test_id="kill-forkserver")
+    ctx = forkserver.context()
+    assert ctx.get_start_method() == "forkserver"
+    from multiprocessing import forkserver as mp_forkserver
+
+    assert "chaos.engine.child" in mp_forkserver._forkserver._preload_modules

@@ -1,0 +1,36 @@
+"""Graph-run calls appear only in the engine's drive module (issue #13's first "Done when")."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import chaos
+
+RUN_METHODS = {"ainvoke", "astream", "invoke", "stream", "astream_events", "abatch", "batch"}
+ROOT = Path(chaos.__file__).parent
+#: Outside the rule: benchmarks and examples (they show plain LangGraph), and the node
+#: wrappers, which call a node's own runnable (not a graph).
+EXEMPT = {"engine/drive.py", "inject/wrappers.py"}
+
+
+def test_only_the_drive_module_runs_graphs():
+    offenders = []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith(("bench/", "examples/")) or rel in EXEMPT:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in RUN_METHODS:
+                offenders.append(f"{rel}:{node.lineno}: .{node.func.attr}(")
+    assert offenders == []
+
+
+def test_the_three_old_run_loops_are_gone():
+    import chaos.shutdown.drain
+    import chaos.stateful
+    import chaos.trial
+
+    assert not hasattr(chaos.shutdown.drain, "_run")
+    assert not hasattr(chaos.stateful.ChaosMachine, "_MachineContext")
+    assert "graph.astream" not in Path(chaos.trial.__file__).read_text()
