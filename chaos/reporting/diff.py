@@ -35,6 +35,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "render_compared_html",
     "render_diff_html",
     "trial_index",
+    "write_compared_html",
 ]
 
 #: Every verdict a report can hold (older reports use only the first two).
@@ -407,3 +409,31 @@ def diff_command(old: Mapping[str, Any], new: Mapping[str, Any], *, as_json: boo
     diff = diff_reports(old, new, code_changed=code_changed)
     text = dumps(diff) if as_json else format_diff(diff, missing=fail_on_missing)
     return text, int(diff.regressed(missing=fail_on_missing))
+
+
+def write_compared_html(path: str | Path | None, new: Mapping[str, Any], old_path: str | Path) -> str:
+    """Write ``new``'s HTML page compared with the report at ``old_path`` (``--chaos-compare-to``).
+
+    Returns one line for the terminal summary (with ``path=None`` only that line is made). An old report that cannot be read or compared
+    never loses tonight's page: the page is written without the comparison and the line says
+    why.
+    """
+    from chaos.report import atomic_write
+    from chaos.reporting.html import write_html
+
+    try:
+        old = json.loads(Path(old_path).read_text(encoding="utf-8"))
+        page = render_compared_html(new, old)
+        diff = diff_reports(old, new)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, DiffError) as exc:
+        if path is not None:
+            write_html(path, new)
+        return f"compared with {old_path}: not compared ({exc})"
+    if path is not None:
+        atomic_write(path, lambda fh: fh.write(page))
+    counts = (
+        f"{len(diff.newly_failing)} newly failing, {len(diff.newly_inconclusive)} newly inconclusive, "
+        f"{len(diff.newly_passing)} newly passing, {len(diff.determinism_defects)} determinism defects"
+    )
+    verdict = "REGRESSED" if diff.regressed() else ("changed" if diff.changed else "no change")
+    return f"compared with {old_path}: {verdict}: {counts} (details: langgraph-chaos diff {old_path} REPORT.json)"

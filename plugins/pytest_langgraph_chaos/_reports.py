@@ -48,6 +48,8 @@ class _ReportCollector:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.unfired: list[tuple[str, str]] = []
+        #: The ``--chaos-compare-to`` line of the terminal summary.
+        self.comparison: str | None = None
         self.durations: list[tuple[float, str]] = []
 
     @pytest.hookimpl
@@ -77,7 +79,8 @@ class _ReportCollector:
         try:
             path = config.getoption("langgraph_chaos_report")
             html = config.getoption("langgraph_chaos_html")
-            if (path or html) and not hasattr(config, "workerinput"):
+            compare = config.getoption("langgraph_chaos_compare_to")
+            if (path or html or compare) and not hasattr(config, "workerinput"):
                 from chaos.report import build_report, write_report
 
                 trials: list[dict[str, Any]] = config.stash[REPORTS_KEY]
@@ -87,7 +90,11 @@ class _ReportCollector:
                     doc["audit"] = sorted(audits, key=lambda a: a["target"])
                 if path:
                     write_report(path, doc)
-                if html:
+                if compare:
+                    from chaos.reporting.diff import write_compared_html
+
+                    self.comparison = write_compared_html(html, doc, compare)
+                elif html:
                     from chaos.reporting import write_html
 
                     write_html(html, doc)
@@ -139,6 +146,8 @@ class _ReportCollector:
                 "trial; raise its probability or the number of trials",
                 red=True,
             )
+        if self.comparison:
+            tr.write_line(self.comparison)
         for label, option in (("report", "langgraph_chaos_report"), ("html report", "langgraph_chaos_html")):
             if config.getoption(option):
                 tr.write_line(f"{label}: {config.getoption(option)}")

@@ -144,6 +144,15 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
+        "chaos-compare-to",
+        {
+            "default": None,
+            "metavar": "OLD.json",
+            "help": "Show in the HTML report what changed since this older JSON report\n"
+            "(the comparison of langgraph-chaos diff)",
+        },
+    ),
+    (
         "chaos-shard",
         {
             "type": _shard_value,

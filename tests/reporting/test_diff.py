@@ -236,3 +236,23 @@ def test_history_of_a_folder_without_reports_is_an_error_naming_it(
     assert f"{tmp_path}: no *.json report in it" in capsys.readouterr().err
     assert main(["history", str(tmp_path / "nope")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_the_pytest_option_compare_to_puts_the_comparison_in_the_html_report(reports: Path) -> None:
+    (reports / "app.py").write_text(BROKEN_GRAPH)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--chaos", "--chaos-target=app:builder", "--chaos-seed=12",
+         "--chaos-html=tonight.html", "--chaos-compare-to=good.json", "-k", "hang", "-p", "no:cacheprovider"],
+        cwd=reports, env={**os.environ, "PYTHONPATH": str(reports)}, capture_output=True, text=True, check=False,
+    )
+    assert "compared with good.json: REGRESSED: 1 newly failing" in done.stdout, done.stdout + done.stderr
+    page = (reports / "tonight.html").read_text()
+    assert "Compared with the previous report: regressed" in page and HANG in page
+    # A previous report that cannot be read never loses tonight's page.
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--chaos", "--chaos-target=app:builder", "--chaos-seed=12",
+         "--chaos-html=tonight2.html", "--chaos-compare-to=nope.json", "-k", "hang", "-p", "no:cacheprovider"],
+        cwd=reports, env={**os.environ, "PYTHONPATH": str(reports)}, capture_output=True, text=True, check=False,
+    )
+    assert "compared with nope.json: not compared" in done.stdout
+    assert "Compared with" not in (reports / "tonight2.html").read_text()
