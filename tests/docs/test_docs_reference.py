@@ -131,3 +131,15 @@ def test_the_site_builds_with_mkdocs_strict(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "site" / "reference" / "invariants" / "index.html").is_file()
+
+
+def test_the_readme_lists_every_invariant_in_one_line() -> None:
+    from chaos.checks import checker_names
+
+    rows = table((ROOT / "README.md").read_text(), "readme-invariants")
+    names = [row[0].strip("`") for row in rows]
+    assert sorted(names) == sorted(checker_names()), (
+        f"README.md invariants table: add {sorted(set(checker_names()) - set(names))}, "
+        f"remove {sorted(set(names) - set(checker_names()))} (one line each)"
+    )
+    assert all(len(row[1]) <= 110 for row in rows), "one line each: keep the README's invariant lines short"
