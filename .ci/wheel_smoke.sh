@@ -7,6 +7,7 @@
 #   - the project's own tests pass with `pytest` and `python -m pytest`, chaos plugin loaded;
 #   - `pytest --chaos --chaos-target=...` runs green on a bundled example (chaos.examples) and on
 #     the README quickstart's `app:builder` (app.py in the current directory).
+#   - the base install has no PostgreSQL/Redis driver, and asking for one names the extra.
 # Installs only the wheel (its dependencies) and pytest. About 1-2 minutes. Called by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -116,4 +117,17 @@ echo "+ the README quickstart: pytest --chaos --chaos-target=app:builder, app.py
 mkdir "$work/quickstart" && cp app.py "$work/quickstart/" && cd "$work/quickstart"
 "$venv/pytest" -q -p no:cacheprovider --chaos --chaos-seed=1 --chaos-target=app:builder \
   '--chaos-input={"question": "q"}'
+echo "+ the base install has no PostgreSQL/Redis drivers: asking for one names its extra" >&2
+"$venv/python" - <<'PY'
+from chaos.extras import MissingExtraError
+from chaos.savers import postgres_saver, redis_cache
+
+for call, extra in ((lambda: postgres_saver("postgresql://x"), "postgres"), (lambda: redis_cache("redis://x"), "redis")):
+    try:
+        call()
+    except MissingExtraError as exc:
+        assert f"langgraph-chaos[{extra}]" in str(exc), exc
+    else:
+        raise SystemExit(f"wheel-smoke: the {extra} driver is installed by the base wheel")
+PY
 echo "wheel-smoke: ok" >&2

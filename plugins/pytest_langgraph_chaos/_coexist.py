@@ -32,10 +32,8 @@ def _taken(parser: pytest.Parser) -> set[str]:
     return set(getattr(parser, "_opt2dest", {}))
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
-    # Called once every plugin of the command line, the environment and the entry points has
-    # registered its options, before conftests and the final parse of the command line.
+def _add_short_names(parser: pytest.Parser) -> tuple[set[str], list[str]]:
+    """Add ``--NAME`` for every option whose short name is free; return (aliased, taken)."""
     taken = _taken(parser)
     group = parser.getgroup(GROUP)
     aliased: set[str] = set()
@@ -50,6 +48,21 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
         getattr(parser, "_opt2dest", {}).setdefault(name.replace("-", "_"), dest(name))
         _hide_long_name(group, f"--langgraph-{name}")
         aliased.add(name)
+    return aliased, conflicts
+
+
+def registered_late(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """Registered from a conftest (``pytest_plugins``): the hook below has already run, so add
+    the short names now, where free (every other plugin has registered its options by then)."""
+    if getattr(pluginmanager, "_conftest_plugins", None):
+        _add_short_names(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    # Called once every plugin of the command line, the environment and the entry points has
+    # registered its options, before conftests and the final parse of the command line.
+    aliased, conflicts = _add_short_names(parser)
     early_config.stash[ALIASES_KEY] = aliased
     if conflicts:
         early_config.issue_config_time_warning(

@@ -204,6 +204,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     )
     for name, kwargs in OPTIONS:
         group.addoption(f"--langgraph-{name}", dest=dest(name), **kwargs)
+    from pytest_langgraph_chaos._coexist import registered_late
+
+    registered_late(parser, pluginmanager)
     parser.addini("chaos_targets", "Graphs (MODULE:ATTR) to run the fault suite against", type="linelist", default=[])
     parser.addini("chaos_input", "Default JSON input for chaos targets", default="")
     parser.addini("chaos_trials", "Default trials per target and fault kind", default="1")

@@ -206,3 +206,10 @@ def test_a_failing_hand_written_test_leads_with_the_violation(pytester: pytest.P
     # The test's own lines, then the violation: none of the harness's source in between.
     assert violation - start < 12, "\n".join(lines[start:violation])
     assert not any("def run(" in line for line in lines[start:violation])
+
+
+def test_the_short_names_exist_when_a_conftest_loads_the_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('pytest_plugins = ["pytest_langgraph_chaos"]')
+    pytester.makepyfile("def test_x(pytestconfig):\n    assert pytestconfig.getoption('langgraph_chaos_seed') == 4\n")
+    result = pytester.runpytest("-p", "no:chaos", "--chaos", "--chaos-seed=4")
+    result.assert_outcomes(passed=1)
