@@ -50,7 +50,7 @@ SCHEMA_VERSION = 1
 #: Every verdict a trial can have: ``inconclusive`` when the fault-free baseline itself failed
 #: (nothing can be concluded about faults), ``error`` when the trial never finished (a crashed
 #: xdist worker, a harness error).
-VERDICTS = ("pass", "fail", "inconclusive", "error")
+VERDICTS = ("pass", "fail", "inconclusive", "error", "skipped")
 _JSON = {"indent": 2, "sort_keys": True, "default": repr}
 
 

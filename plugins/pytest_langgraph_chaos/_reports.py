@@ -1,4 +1,15 @@
-"""Reports: trial records on test reports (xdist-safe), JSON/HTML files, terminal summary."""
+"""Reports: trial records on test reports (xdist-safe), JSON/HTML files, terminal summary.
+
+Memory stays bounded however many trials run: a trial's record travels on its test report
+(the only way out of an xdist worker), is handed to the session's `chaos.report.TrialLog`
+(counters in memory, the record spooled to a temporary file when a report was asked for), and
+is then removed from the report, which pytest's terminal reporter keeps until the end. The
+item's own results are dropped at teardown.
+
+A crashed xdist worker is a trial too (verdict ``error``), and a report that cannot be written
+at the end never hides the summary or the repro lines: the error is printed with them and the
+session fails.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +19,26 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from chaos.trial import TrialResult
+    from chaos.report import TrialLog
 
-from pytest_langgraph_chaos._settings import AUDITS_KEY, CHAOS_KEY, REPORTS_KEY, RESULT_KEY, SEED_KEY, TARGETS_KEY
+from pytest_langgraph_chaos._settings import (
+    AUDITS_KEY,
+    CHAOS_KEY,
+    REPORTS_KEY,
+    RESULT_KEY,
+    SEED_KEY,
+    TARGETS_KEY,
+)
+
+#: Trial records of an item's results, taken as each result was produced (the fixture's
+#: `chaos.results` keeps only a window of the latest).
+PENDING_KEY = pytest.StashKey[list[dict[str, Any]]]()
+#: Verdicts, best to worst: an item's ``chaos_verdict`` property is the worst of its trials'.
+_ORDER = ("skipped", "pass", "inconclusive", "fail", "error")
+
+
+def _worst(verdicts: list[str]) -> str:
+    return max(verdicts, key=lambda v: _ORDER.index(v) if v in _ORDER else len(_ORDER))
 
 
 # -- reports -----------------------------------------------------------------------------------
@@ -19,24 +47,56 @@ from pytest_langgraph_chaos._settings import AUDITS_KEY, CHAOS_KEY, REPORTS_KEY,
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
+    if call.when == "teardown":
+        # The results were serialized into the call report; pytest keeps every item until the
+        # session ends, so what they hold (journals, graphs, exceptions) must not stay on them.
+        for key in (RESULT_KEY, CHAOS_KEY, PENDING_KEY):
+            if key in item.stash:
+                del item.stash[key]
+        return report
     if call.when != "call":
         return report
     if (audit := getattr(item, "audit_payload", None)) is not None:  # a chaos-audit item
         report.chaos_audit = audit  # type: ignore[attr-defined]
-    results: list[TrialResult] = []
+    trials: list[dict[str, Any]] = []
     if RESULT_KEY in item.stash:
-        results.append(item.stash[RESULT_KEY])
-    if CHAOS_KEY in item.stash:
-        results.extend(item.stash[CHAOS_KEY].results)
-    if results:
+        trials.append(item.stash[RESULT_KEY].to_json())
+    if PENDING_KEY in item.stash:
+        trials.extend(item.stash[PENDING_KEY])
+        item.stash[PENDING_KEY] = []
+    elif CHAOS_KEY in item.stash:
+        trials.extend(r.to_json() for r in item.stash[CHAOS_KEY].results)
+    if trials:
         # A plain attribute survives xdist's report serialization (it copies __dict__).
-        report.chaos_trials = [r.to_json() for r in results]  # type: ignore[attr-defined]
-        fired = sorted({label for r in results for label in r.to_json()["fired"]})
+        report.chaos_trials = trials  # type: ignore[attr-defined]
+        fired = sorted({label for t in trials for label in t.get("fired", [])})
         # On the item, as record_property does: JUnit XML reads them from the teardown report,
         # which copies the item's list (the call report's copy is made before this hook runs).
         item.user_properties.append(("chaos_faults_fired", "; ".join(fired)))
-        item.user_properties.append(("chaos_verdict", "fail" if any(not r.ok for r in results) else "pass"))
+        item.user_properties.append(("chaos_verdict", _worst([str(t.get("verdict")) for t in trials])))
+        counts = {v: sum(t.get("verdict") == v for t in trials) for v in ("inconclusive", "error")}
+        for verdict, n in counts.items():
+            if n:
+                item.user_properties.append((f"chaos_{verdict}", str(n)))
     return report
+
+
+def crash_trial(config: pytest.Config, report: pytest.TestReport) -> dict[str, Any]:
+    """The trial record of an item whose xdist worker crashed (a segfault, ``os.abort``)."""
+    from pytest_langgraph_chaos._session import repro_command
+
+    detail = str(report.longrepr) if report.longrepr is not None else "the worker crashed"
+    seed = config.stash[SEED_KEY]
+    return {
+        "id": report.nodeid, "target": "", "seed": seed, "clock": "simulated", "faults": [], "fired": [],
+        "verdict": "error", "checked": [], "violations": [], "journal": [],
+        "events": [{"kind": "worker_crash", "time": 0.0, "node": None, "detail": detail}],
+        "http": [], "outcome": "crashed", "error": "WorkerCrashed",
+        "error_message": f"{detail}: the process running it died (a segfault, os.abort, an out-of-memory kill); "
+        "run it alone with -n 0 -p no:xdist to see the crash",
+        "final_state": None, "baseline": None,
+        "repro": repro_command(config, report.nodeid),
+    }
 
 
 class _ReportCollector:
@@ -51,95 +111,132 @@ class _ReportCollector:
         #: The ``--chaos-compare-to`` line of the terminal summary.
         self.comparison: str | None = None
         self.durations: list[tuple[float, str]] = []
+        #: Reports that could not be written: (what, path, why).
+        self.write_errors: list[tuple[str, str, str]] = []
 
-    @pytest.hookimpl
+    @property
+    def log(self) -> TrialLog:
+        return self.config.stash[REPORTS_KEY]
+
+    @property
+    def controller(self) -> bool:
+        return not hasattr(self.config, "workerinput")
+
+    @pytest.hookimpl(trylast=True)  # after xdist sent the report to the controller
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         trials = getattr(report, "chaos_trials", None)
         if trials and report.when == "call":
-            self.config.stash[REPORTS_KEY].extend(trials)
-            # Wall time stays out of the JSON report (same seed, same bytes); the terminal
-            # summary lists the slowest items from pytest's own timing.
-            self.durations.append((report.duration, report.nodeid))
+            if self.controller:
+                for trial in trials:
+                    self.log.add(trial)
+                # Wall time stays out of the JSON report (same seed, same bytes); the terminal
+                # summary lists the slowest items from pytest's own timing.
+                self.durations = sorted([*self.durations, (report.duration, report.nodeid)], reverse=True)[:3]
+            # The record now lives in the log (or travelled to the controller): off the report,
+            # which the terminal reporter keeps for the whole session.
+            del report.chaos_trials  # type: ignore[attr-defined]
+        elif report.when == "???" and report.failed and self.controller:  # xdist: the worker crashed
+            self.log.add(crash_trial(self.config, report))
         audit = getattr(report, "chaos_audit", None)
-        if audit and report.when == "call":
+        if audit and report.when == "call" and self.controller:
             self.config.stash[AUDITS_KEY].append(audit)
 
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         config = self.config
-        if not hasattr(config, "workerinput"):
-            from chaos.strictness import never_fired_across
-
-            # Shards see part of each scope: leave the cross-trial check to `langgraph-chaos merge`.
-            if config.getoption("langgraph_chaos_shard") is None:
-                reports: list[dict[str, Any]] = config.stash[REPORTS_KEY]
-                self.unfired = never_fired_across(reports)
-                if self.unfired and session.exitstatus == pytest.ExitCode.OK:
-                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
         try:
-            path = config.getoption("langgraph_chaos_report")
-            html = config.getoption("langgraph_chaos_html")
-            compare = config.getoption("langgraph_chaos_compare_to")
-            if (path or html or compare) and not hasattr(config, "workerinput"):
-                from chaos.report import build_report, write_report
-
-                trials: list[dict[str, Any]] = config.stash[REPORTS_KEY]
-                audits: list[dict[str, Any]] = config.stash[AUDITS_KEY]
-                doc = build_report(config.stash[SEED_KEY], trials)
-                if audits:
-                    doc["audit"] = sorted(audits, key=lambda a: a["target"])
-                if path:
-                    write_report(path, doc)
-                if compare:
-                    from chaos.reporting.diff import write_compared_html
-
-                    self.comparison = write_compared_html(html, doc, compare)
-                elif html:
-                    from chaos.reporting import write_html
-
-                    write_html(html, doc)
+            if self.controller:
+                self._finish(session)
         finally:
             for inst in config.stash[TARGETS_KEY].values():
                 inst.close()
 
+    def _finish(self, session: pytest.Session) -> None:
+        config = self.config
+        summary = self.log.summary()
+        # Shards see part of each scope: leave the cross-trial check to `langgraph-chaos merge`.
+        if config.getoption("langgraph_chaos_shard") is None:
+            self.unfired = self.log.never_fired()
+        if session.exitstatus == pytest.ExitCode.OK and (
+            self.unfired or summary["inconclusive"] or summary["errors"]
+        ):
+            # An inconclusive trial is never a pass, and a crashed worker never a success.
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        path = config.getoption("langgraph_chaos_report")
+        html = config.getoption("langgraph_chaos_html")
+        audits: list[dict[str, Any]] = config.stash[AUDITS_KEY]
+        extra = {"audit": sorted(audits, key=lambda a: a["target"])} if audits else {}
+        if path:
+            self._write("report", path, lambda: self.log.write_json(path, extra))
+        compare = config.getoption("langgraph_chaos_compare_to")
+        if html or compare:
+            from chaos.report import SCHEMA_VERSION
+            from chaos.reporting import write_html
+
+            def write() -> None:
+                # The page needs every trial at once: read back from the spool only now.
+                doc = {"schema_version": SCHEMA_VERSION, "seed": self.log.seed, "summary": summary,
+                       **extra, "trials": list(self.log.trials())}
+                if compare:
+                    from chaos.reporting.diff import write_compared_html
+
+                    self.comparison = write_compared_html(html, doc, compare)
+                else:
+                    write_html(html, doc)
+
+            self._write("html report", html or "(none)", write)
+        if self.write_errors and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self.log.close()
+
+    def _write(self, what: str, path: str, write: Any) -> None:
+        # Checked before the first trial (pytest_configure); a disk that fills up or a folder
+        # removed meanwhile still must not cost the run its summary and repro lines.
+        try:
+            write()
+        except (OSError, ValueError, TypeError, RecursionError) as exc:
+            why = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
+            self.write_errors.append((what, path, str(why)))
+
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         config = self.config
-        trials = config.stash[REPORTS_KEY]
-        if not hasattr(config, "workerinput") and config.stash[AUDITS_KEY]:
+        if not self.controller:
+            return
+        if config.stash[AUDITS_KEY]:
             from pytest_langgraph_chaos._audit import summary_lines
 
             terminalreporter.write_sep("-", "chaos audit")
             audits: list[dict[str, Any]] = config.stash[AUDITS_KEY]
             for line in summary_lines(audits):
                 terminalreporter.write_line(line)
-        if hasattr(config, "workerinput") or not trials:
+        log = self.log
+        if not len(log) and not self.write_errors:
             return
-        from chaos.report import build_report
-
-        summary = build_report(config.stash[SEED_KEY], trials)["summary"]
+        summary = log.summary()
         tr = terminalreporter
         tr.write_sep("-", "chaos summary")
-        tr.write_line(
-            f"seed={config.stash[SEED_KEY]}  trials={summary['trials']}  "
-            f"passed={summary['passed']}  failed={summary['failed']}"
-        )
+        counts = f"passed={summary['passed']}  failed={summary['failed']}"
+        for key in ("inconclusive", "errors"):
+            if summary[key]:
+                counts += f"  {key}={summary[key]}"
+        tr.write_line(f"seed={log.seed}  trials={summary['trials']}  {counts}")
         faults = ", ".join(f"{k}={v}" for k, v in summary["faults_injected"].items()) or "none"
         tr.write_line(f"faults injected: {faults}")
         tr.write_line(f"invariants checked: {', '.join(summary['checked']) or 'none'}")
         viol = ", ".join(f"{k}={v}" for k, v in summary["violations"].items()) or "none"
         tr.write_line(f"invariants violated: {viol}")
-        slowest = sorted(self.durations, reverse=True)[:3]
-        if slowest:
-            tr.write_line("slowest trials: " + ", ".join(f"{node} {secs:.2f}s" for secs, node in slowest))
-        storms = sorted({e["detail"] for t in trials for e in t.get("events", []) if e["kind"] == "http_retry_storm"})
+        if self.durations:
+            tr.write_line("slowest trials: " + ", ".join(f"{node} {secs:.2f}s" for secs, node in self.durations))
+        storms = sorted(log.storms)
         for detail in storms[:10]:
             tr.write_line(f"retry storm: {detail}")
-        if len(storms) > 10:
-            tr.write_line(f"retry storm: ... {len(storms) - 10} more in the report")
-        for t in trials:
-            if t["verdict"] == "fail" and t.get("repro"):
-                tr.write_line(f"reproduce {t['id']}: {t['repro']}")
+        if len(storms) + log.more_storms > 10:
+            tr.write_line(f"retry storm: ... {len(storms) + log.more_storms - 10} more in the report")
+        for tid, verdict, repro in log.needs_attention:
+            if repro and verdict != "skipped":
+                label = "reproduce" if verdict == "fail" else f"reproduce ({verdict})"
+                tr.write_line(f"{label} {tid}: {repro}")
         for scope, label in self.unfired:
             tr.write_line(
                 f"ERROR [faults_fired] {scope}: probabilistic fault {label!r} never fired in any "
@@ -148,6 +245,9 @@ class _ReportCollector:
             )
         if self.comparison:
             tr.write_line(self.comparison)
+        failed = {what for what, _, _ in self.write_errors}
+        for what, path, why in self.write_errors:
+            tr.write_line(f"ERROR: the {what} could not be written to {path} ({why}); the results are above", red=True)
         for label, option in (("report", "langgraph_chaos_report"), ("html report", "langgraph_chaos_html")):
-            if config.getoption(option):
+            if config.getoption(option) and label not in failed:
                 tr.write_line(f"{label}: {config.getoption(option)}")

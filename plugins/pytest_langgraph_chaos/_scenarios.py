@@ -36,7 +36,12 @@ class ScenarioFile(ChaosFile):
         from chaos.errors import ChaosUsageError
         from chaos.scenarios.load import ScenarioError, load_scenario
 
-        scenario = load_scenario(self.path)
+        try:
+            scenario = load_scenario(self.path)
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(
+                self.path, "file", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8 TOML"
+            ) from None
         inst = scenario_graph(self.config, scenario)
         for spec in scenario.faults:
             try:
@@ -132,6 +137,10 @@ def scenario_graph(config: pytest.Config, scenario: Scenario) -> Any:
             target = load_target(scenario.target)
         except ChaosUsageError as exc:
             raise ScenarioError(scenario.path, "scenario.target", str(exc).replace("--chaos-target=", "")) from None
+        except (Exception, SystemExit) as exc:  # the user's module or factory raised: this file fails, not the session
+            from pytest_langgraph_chaos._targets import describe_load_error
+
+            raise ScenarioError(scenario.path, "scenario.target", describe_load_error(scenario.target, exc)) from None
         if scenario.checkpointer == "postgres":
             from chaos.savers import postgres_saver
             from chaos.shutdown.savers import postgres_url

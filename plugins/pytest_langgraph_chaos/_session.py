@@ -13,7 +13,16 @@ import pytest
 
 from pytest_langgraph_chaos._coexist import flag
 from pytest_langgraph_chaos._reports import _ReportCollector
-from pytest_langgraph_chaos._settings import AUDITS_KEY, REPORTS_KEY, SEED_KEY, TARGETS_KEY, _clock, _targets, _trials
+from pytest_langgraph_chaos._settings import (
+    AUDITS_KEY,
+    REPORTS_KEY,
+    SEED_KEY,
+    TARGETS_KEY,
+    _clock,
+    _targets,
+    _trials,
+    keep_results,
+)
 
 
 # -- configuration and the seed -----------------------------------------------------------------
@@ -26,7 +35,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "disable=(), seed=None): inject faults into the graph this test runs with the chaos "
         "fixture; skipped unless pytest runs with --chaos",
     )
-    config.stash[REPORTS_KEY] = []
     config.stash[TARGETS_KEY] = {}
     config.stash[AUDITS_KEY] = []
     if not config.getoption("langgraph_chaos"):
@@ -35,8 +43,20 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     _clock(config)
     _trials(config)
+    keep_results(config)
+    controller = not hasattr(config, "workerinput")
+    if controller:
+        _check_report_paths(config)
     _import_targets_from_rootdir_and_cwd(config)
+    _redact_names(config)
     config.stash[SEED_KEY] = _settle_seed(config)
+    from chaos.report import TrialLog
+
+    spool = controller and any(
+        config.getoption(f"langgraph_chaos_{name}") for name in ("report", "html", "compare_to")
+    )
+    config.stash[REPORTS_KEY] = TrialLog(config.stash[SEED_KEY], spool=spool)
+    config.add_cleanup(config.stash[REPORTS_KEY].close)
     config.pluginmanager.register(_ReportCollector(config), "chaos-reports")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(), "chaos-xdist")
@@ -63,6 +83,30 @@ def _import_targets_from_rootdir_and_cwd(config: pytest.Config) -> None:
                 sys.path.remove(entry)
 
     config.add_cleanup(remove)
+
+
+def _check_report_paths(config: pytest.Config) -> None:
+    """A report path that cannot take a report fails now, before any trial runs."""
+    from chaos.report import ReportError, check_writable
+
+    for option, name in (("langgraph_chaos_report", "--chaos-report"), ("langgraph_chaos_html", "--chaos-html")):
+        path = config.getoption(option)
+        if path:
+            try:
+                check_writable(path, name)
+            except ReportError as exc:
+                raise pytest.UsageError(str(exc)) from None
+
+
+def _redact_names(config: pytest.Config) -> None:
+    """``chaos_redact`` names are credentials for this session only."""
+    from chaos.http.redact import extra_secret_names
+
+    names = config.getini("chaos_redact")
+    if names:
+        scope = extra_secret_names(names)
+        scope.__enter__()
+        config.add_cleanup(lambda: scope.__exit__(None, None, None))
 
 
 def _settle_seed(config: pytest.Config) -> int:

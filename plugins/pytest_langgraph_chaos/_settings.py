@@ -9,10 +9,12 @@ import pytest
 if TYPE_CHECKING:
     from chaos.harness import Chaos
     from chaos.inject import InstrumentedGraph
+    from chaos.report import TrialLog
     from chaos.trial import TrialResult
 
 SEED_KEY = pytest.StashKey[int]()
-REPORTS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+#: The session's trials (`chaos.report.TrialLog`): summary counters in memory, records spooled.
+REPORTS_KEY: pytest.StashKey[TrialLog] = pytest.StashKey()
 TARGETS_KEY = pytest.StashKey[dict[str, "InstrumentedGraph"]]()
 CHAOS_KEY: pytest.StashKey[Chaos] = pytest.StashKey()
 RESULT_KEY: pytest.StashKey[TrialResult] = pytest.StashKey()
@@ -21,6 +23,10 @@ AUDITS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 ALIASES_KEY = pytest.StashKey[set[str]]()
 
 CLOCKS = ("simulated", "real")
+#: Default of ``chaos_max_trials``: past it collection alone takes minutes and memory grows.
+MAX_TRIALS = 100_000
+#: Default of ``chaos_keep_results``: how many results ``chaos.results`` keeps in memory.
+KEEP_RESULTS = 100
 SKIP_REASON = "chaos tests run only with --chaos (pass --chaos to run them)"
 MARKER_KWARGS = {"node", "attempts", "probability", "times", "clock", "disable", "seed"}
 
@@ -215,6 +221,23 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     parser.addini(
         "chaos_audit_ignore", "Audit findings to silence: CODE or CODE:node", type="linelist", default=[]
     )
+    parser.addini(
+        "chaos_max_trials",
+        f"Most generated trials per target (trials x fault kinds; default {MAX_TRIALS:,})",
+        default=str(MAX_TRIALS),
+    )
+    parser.addini(
+        "chaos_keep_results",
+        f"Results the chaos fixture keeps in chaos.results (the latest; default {KEEP_RESULTS})\n"
+        "Every result still reaches the reports",
+        default=str(KEEP_RESULTS),
+    )
+    parser.addini(
+        "chaos_redact",
+        "More query parameter / header / field names whose values are credentials (redacted)",
+        type="linelist",
+        default=[],
+    )
 
 
 def _setting(config: pytest.Config, option: str, ini: str) -> Any:
@@ -230,8 +253,31 @@ def _clock(config: pytest.Config) -> str:
 
 
 def _trials(config: pytest.Config) -> int:
-    value = config.getoption("langgraph_chaos_trials")
-    return value if value is not None else _trial_count(config.getini("chaos_trials"), "chaos_trials (ini)")
+    """Trials per target and fault kind, capped so that collection cannot hang or exhaust memory."""
+    from_cli = config.getoption("langgraph_chaos_trials")
+    value = from_cli if from_cli is not None else _trial_count(config.getini("chaos_trials"), "chaos_trials (ini)")
+    cap = _max_trials(config)
+    from chaos.suite import SUITE_KINDS
+
+    total = value * len(SUITE_KINDS)
+    if total > cap:
+        where = f"--chaos-trials={value}" if from_cli is not None else f"chaos_trials = {value} (ini)"
+        raise pytest.UsageError(
+            f"{where} gives {total:,} generated trials per target ({len(SUITE_KINDS)} fault kinds), over "
+            f"chaos_max_trials = {cap:,}: collecting them alone would take minutes and gigabytes. "
+            f"Use at most --chaos-trials={max(cap // len(SUITE_KINDS), 1)}, or raise chaos_max_trials in "
+            "the ini file if you mean it (and split the run with --chaos-shard=I/N)"
+        )
+    return value
+
+
+def _max_trials(config: pytest.Config) -> int:
+    return _trial_count(config.getini("chaos_max_trials"), "chaos_max_trials (ini)")
+
+
+def keep_results(config: pytest.Config) -> int:
+    """``chaos_keep_results`` (ini): how many results the fixture keeps in ``chaos.results``."""
+    return _trial_count(config.getini("chaos_keep_results"), "chaos_keep_results (ini)")
 
 
 def _targets(config: pytest.Config) -> list[str]:

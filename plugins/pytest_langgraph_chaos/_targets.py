@@ -29,6 +29,11 @@ class ChaosTargetCollector(ChaosCollector):
     def collect(self) -> list[pytest.Item]:
         from chaos.suite import SUITE_KINDS
 
+        failure = self.config.stash.get(LOAD_ERRORS_KEY, {}).get(self.target)
+        if failure is not None:
+            # One failing item for the target, not a collection error: the other targets and
+            # tests of the session still run.
+            return [TargetLoadFailed.from_parent(self, name="load", nodeid=f"{self.nodeid}::load", message=failure)]
         return [
             # An explicit string node id: pytest parses ids read back from its cache (--lf)
             # into name and [params], so the item's own id must be built the same way.
@@ -88,6 +93,53 @@ class ChaosTrialItem(ChaosItem):
         return f"chaos {self.target} {self.name}"
 
 
+class TargetLoadFailed(ChaosItem):
+    """Stands for the trials of a target that could not be loaded: fails with the reason."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = message
+        self.target = self.parent.target if isinstance(self.parent, ChaosTargetCollector) else ""
+
+    def runtest(self) -> None:
+        from chaos.errors import ChaosUsageError
+
+        raise ChaosUsageError(self.message)
+
+    def describe(self) -> str:
+        return f"chaos {self.target} {self.name}"
+
+
+#: Targets whose module or factory raised: target -> the message its ``load`` item fails with.
+LOAD_ERRORS_KEY = pytest.StashKey[dict[str, str]]()
+
+
+def describe_load_error(target: str, exc: BaseException) -> str:
+    """What went wrong loading ``target``, with the user's frames of the traceback."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename
+              and "/chaos/" not in f.filename and "pytest_langgraph_chaos" not in f.filename]
+    where = "".join(traceback.format_list(frames[-5:])).rstrip()
+    return (
+        f"--chaos-target={target}: loading the target raised {type(exc).__name__}: {exc}. The module "
+        "(or the factory it names) must import and build the graph without errors; fix the error below, "
+        "or run `python -c 'import MODULE'` to see it alone." + (f"\n{where}" if where else "")
+    )
+
+
+def _check_input_shape(value: Any, source: str) -> None:
+    """A graph's input is a state: a JSON object. Anything else is refused before any trial."""
+    from chaos.errors import ChaosUsageError
+
+    if not isinstance(value, dict):
+        shown = "null" if value is None else type(value).__name__
+        raise ChaosUsageError(
+            f"{source}: the input must be a JSON object of the graph's state fields, not {shown} "
+            f"({value!r}); write it like --chaos-input='{{\"question\": \"hello\"}}'"
+        )
+
+
 def _instrumented_target(config: pytest.Config, target: str) -> InstrumentedGraph:
     from chaos.inject import instrument
     from chaos.savers import default_cache, sqlite_saver_in
@@ -113,21 +165,24 @@ def _add_target_items(session: pytest.Session, config: pytest.Config, items: lis
     from chaos.errors import ChaosUsageError
     from chaos.targets import parse_input
 
+    errors = config.stash.setdefault(LOAD_ERRORS_KEY, {})
     for target in _targets(config):
         try:
-            _instrumented_target(config, target)
             # Bad JSON is one usage error now, not the same failure in every generated item.
             source = "--chaos-input" if config.getoption("langgraph_chaos_input") is not None else "chaos_input (ini)"
-            parse_input(_setting(config, "langgraph_chaos_input", "chaos_input"), source=source)
+            _check_input_shape(parse_input(_setting(config, "langgraph_chaos_input", "chaos_input"), source=source), source)
+            _instrumented_target(config, target)
         except ChaosUsageError as exc:
             raise pytest.UsageError(str(exc)) from None
+        except (Exception, SystemExit) as exc:  # the user's module or factory raised
+            errors[target] = describe_load_error(target, exc)
         parent = ChaosTargetCollector.from_parent(
             session, name=f"chaos:{target}", nodeid=f"chaos:{target}", target=target
         )
         # Through the normal collection protocol, so the terminal counts the generated items
         # ("collected N items") and other plugins see their collect report.
         items.extend(session.genitems(parent))
-        if config.getoption("langgraph_chaos_audit"):
+        if config.getoption("langgraph_chaos_audit") and target not in errors:
             items.append(_audit_item(session, config, target))
 
 
