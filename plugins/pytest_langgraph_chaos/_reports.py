@@ -50,9 +50,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when == "teardown":
         # The results were serialized into the call report; pytest keeps every item until the
         # session ends, so what they hold (journals, graphs, exceptions) must not stay on them.
-        for key in (RESULT_KEY, CHAOS_KEY, PENDING_KEY):
-            if key in item.stash:
-                del item.stash[key]
+        if RESULT_KEY in item.stash:
+            del item.stash[RESULT_KEY]
+        if CHAOS_KEY in item.stash:
+            del item.stash[CHAOS_KEY]
+        if PENDING_KEY in item.stash:
+            del item.stash[PENDING_KEY]
         return report
     if call.when != "call":
         return report
@@ -61,9 +64,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     trials: list[dict[str, Any]] = []
     if RESULT_KEY in item.stash:
         trials.append(item.stash[RESULT_KEY].to_json())
-    if PENDING_KEY in item.stash:
-        trials.extend(item.stash[PENDING_KEY])
-        item.stash[PENDING_KEY] = []
+    pending = item.stash.get(PENDING_KEY, None)
+    if pending is not None:
+        trials.extend(pending)
+        pending.clear()
     elif CHAOS_KEY in item.stash:
         trials.extend(r.to_json() for r in item.stash[CHAOS_KEY].results)
     if trials:
@@ -134,8 +138,8 @@ class _ReportCollector:
                 self.durations = sorted([*self.durations, (report.duration, report.nodeid)], reverse=True)[:3]
             # The record now lives in the log (or travelled to the controller): off the report,
             # which the terminal reporter keeps for the whole session.
-            del report.chaos_trials  # type: ignore[attr-defined]
-        elif report.when == "???" and report.failed and self.controller:  # xdist: the worker crashed
+            del report.chaos_trials
+        elif str(report.when) == "???" and report.failed and self.controller:  # xdist: the worker crashed
             self.log.add(crash_trial(self.config, report))
         audit = getattr(report, "chaos_audit", None)
         if audit and report.when == "call" and self.controller:

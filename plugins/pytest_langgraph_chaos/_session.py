@@ -106,7 +106,10 @@ def _redact_names(config: pytest.Config) -> None:
     if names:
         scope = extra_secret_names(names)
         scope.__enter__()
-        config.add_cleanup(lambda: scope.__exit__(None, None, None))
+        def leave() -> None:
+            scope.__exit__(None, None, None)
+
+        config.add_cleanup(leave)
 
 
 def _settle_seed(config: pytest.Config) -> int:
