@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -60,6 +61,14 @@ def _compact(name: str) -> str:
 def add_secret_names(names: Iterable[str]) -> None:
     """Also treat these names (query parameters, headers, fields) as credentials."""
     _extra.update(_compact(n) for n in names if n.strip())
+    _changed()
+
+
+def _changed() -> None:
+    global _TRIGGERS
+    is_secret_name.cache_clear()
+    redact_text.cache_clear()
+    _TRIGGERS = (*_TRIGGER_WORDS, *sorted(_extra))
 
 
 def secret_names() -> frozenset[str]:
@@ -77,8 +86,10 @@ def extra_secret_names(names: Iterable[str]) -> Iterator[None]:
     finally:
         _extra.clear()
         _extra.update(before)
+        _changed()
 
 
+@lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """Whether a query parameter, header or field called ``name`` holds a credential."""
     compact = _compact(name)
@@ -136,13 +147,26 @@ _NAMED = re.compile(r"""(?i)\b([A-Za-z][\w.-]*)(\s*[:=]\s*)(["']?)([^\s"',;&]+)"
 _KEYS = re.compile(r"\b(?:sk-(?:ant-)?[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})\b")
 
 
+#: Text without any of these (case-insensitive) holds nothing `redact_text` would replace:
+#: checked first, so the common message costs one regex scan.
+_TRIGGER_WORDS = ("://", "sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "akia", "key", "token", "secret",
+                  "pass", "pwd", "sig", "auth", "credential", "cookie", "session", "bearer", "basic")
+_TRIGGERS: tuple[str, ...] = _TRIGGER_WORDS
+
+
+def _suspicious(text: str) -> bool:
+    low = text.lower()
+    return any(word in low for word in _TRIGGERS)
+
+
+@lru_cache(maxsize=65536)  # reports repeat the same strings (nodes, outcomes, messages) a lot
 def redact_text(text: str) -> str:
     """Free text (an error message, a violation) with credentials replaced.
 
     URLs in it are redacted as by `redact_url`; ``Bearer <token>``, ``api_key=<value>`` /
     ``Authorization: <value>`` and well-known key formats (``sk-...``) lose their values.
     """
-    if not text:
+    if not text or not _suspicious(text):
         return text
     out = _URL.sub(lambda m: redact_url(m.group(0)), text) if "://" in text else text
     out = _KEYS.sub(REDACTED, out)
@@ -162,6 +186,13 @@ def _named(m: re.Match[str]) -> str:
 def redact_json(value: Any) -> Any:
     """A JSON-like value with every string passed through `redact_text`, and the values of
     credential-like keys replaced (returns new containers; the input is not changed)."""
+    kind = type(value)
+    if kind is str:
+        return redact_text(value)
+    if kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is list:
+        return [redact_json(v) for v in value]
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, Mapping):

@@ -203,7 +203,8 @@ MAIN_SCRIPT = """
     (t.violations || []).forEach(function (v) { see(v.time); });
     if (!(T > 0)) T = 1;
     var step = niceStep(T); T = Math.ceil(T / step - 1e-9) * step;
-    function x(s) { return LABEL + (s / T) * PW; }
+    // A coordinate from a field that is not a number (a tampered report) is 0, never NaN.
+    function x(s) { var n = +s; return LABEL + ((isFinite(n) ? n : 0) / T) * PW; }
     var H = TOP + Math.max(lanes.length, 1) * LANE + 22;
     var vnodes = {}, vtasks = {};
     (t.violations || []).forEach(function (v) { if (v.node) vnodes[v.node] = 1; if (v.task) vtasks[v.task] = 1; });
