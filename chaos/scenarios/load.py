@@ -18,6 +18,12 @@ A scenario file (``*.chaos.toml``)::
     attempts = [1, 2]
     probability = 0.7
     retry_after = 2
+
+    [[steps]]                      # the thread's history (default: one invoke); repeat = [299]
+    kind = "invoke"                # is shorthand for invoke, wait 299, again
+    [[steps]]
+    kind = "resume"                # or: wait (seconds), again (input, thread), update_state
+    value = "approved"             # (values, as_node)
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos import faults as F
+from chaos.engine.steps import SAME, Invoke, Resume, Step, UpdateState, Wait, repeat_steps, validate_steps
 from chaos.errors import ChaosUsageError
 from chaos.faults import Fault, Injection
 from chaos.scenarios.model import FaultSpec, Route, Scenario
@@ -173,10 +180,11 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         m = re.search(r"line (\d+)", str(exc))
         raise ScenarioError(path, "syntax", f"not valid TOML ({exc})", int(m.group(1)) if m else None) from None
     lines = _Lines(text)
-    unknown_top = set(doc) - {"scenario", "faults", "routes"}
+    unknown_top = set(doc) - {"scenario", "faults", "routes", "steps"}
     for key in sorted(unknown_top):
         raise ScenarioError(
-            path, key, f"unknown table; a scenario has [scenario], [[faults]] and [[routes]]{_suggest(key, ['scenario', 'faults', 'routes'])}",
+            path, key, "unknown table; a scenario has [scenario], [[faults]], [[routes]] and [[steps]]"
+            f"{_suggest(key, ['scenario', 'faults', 'routes', 'steps'])}",
             lines.table(key),
         )
     head = doc.get("scenario")
@@ -252,6 +260,17 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         )
     if repeat and shutdown:
         raise ScenarioError(path, "scenario.repeat", "repeat does not combine with sigterm/kill faults", where("repeat"))
+    raw_steps = doc.get("steps")
+    if raw_steps is not None and "repeat" in head:
+        raise ScenarioError(
+            path, "scenario.repeat", "give either repeat or [[steps]], not both: repeat = [w, ...] is shorthand for "
+            "[[steps]] kind = \"invoke\", then kind = \"wait\" seconds = w and kind = \"again\" per wait; "
+            "remove repeat and write the waits as steps", where("repeat"),
+        )
+    if raw_steps is not None and shutdown:
+        raise ScenarioError(path, "steps", "[[steps]] does not combine with sigterm/kill faults (their trial's steps "
+                            "are fixed: interrupt, then resume); put the steps in another scenario", lines.table("steps"))
+    steps = _parse_steps(path, lines, raw_steps) if raw_steps is not None else repeat_steps([float(w) for w in repeat])
     idempotent = head.get("idempotent", [])
     if not isinstance(idempotent, list) or not all(isinstance(n, str) for n in idempotent):
         raise ScenarioError(path, "scenario.idempotent", "must be an array of node names whose rerun is harmless", where("idempotent"))
@@ -273,6 +292,7 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         config=config,
         idempotent=idempotent,
         repeat=[float(w) for w in repeat],
+        steps=steps,
     )
 
 
@@ -320,6 +340,62 @@ def _parse_fault(path: Path, lines: _Lines, index: int, raw: Any) -> FaultSpec:
         key = next((k for k in ("probability", "attempts", "times") if k in str(exc)), "")
         raise ScenarioError(path, f"{label}.{key}" if key else label, str(exc), at(key) if key else line) from None
     return FaultSpec(inj, line, at("node"))
+
+
+#: ``[[steps]]`` kinds and the keys each takes (see `chaos.engine.steps`).
+STEP_KEYS: dict[str, set[str]] = {
+    "invoke": {"input", "thread"},
+    "again": {"input", "thread"},
+    "resume": {"value"},
+    "wait": {"seconds"},
+    "update_state": {"values", "as_node"},
+}
+
+
+def _parse_steps(path: Path, lines: _Lines, raw: Any) -> tuple[Step, ...]:
+    """The ``[[steps]]`` tables as engine steps, each error naming its table, key and line."""
+    if not isinstance(raw, list) or not raw:
+        raise ScenarioError(path, "steps", "must be one or more [[steps]] tables, e.g. kind = \"invoke\"", lines.table("steps"))
+    out: list[Step] = []
+    for i, item in enumerate(raw):
+        label, line = f"steps[{i}]", lines.table("steps", i)
+
+        def at(key: str) -> int | None:
+            return lines.key("steps", i, key) or line
+
+        if not isinstance(item, dict):
+            raise ScenarioError(path, label, "must be a table", line)
+        kind = item.get("kind")
+        if kind not in STEP_KEYS:
+            raise ScenarioError(path, f"{label}.kind", f"unknown step kind {kind!r}{_suggest(str(kind), STEP_KEYS)}; "
+                                f"valid kinds: {', '.join(STEP_KEYS)}", at("kind"))
+        for key in item:
+            if key != "kind" and key not in STEP_KEYS[kind]:
+                valid = sorted(STEP_KEYS[kind])
+                raise ScenarioError(path, f"{label}.{key}", f"a {kind!r} step takes no {key!r}{_suggest(key, valid)}; "
+                                    f"valid keys: kind, {', '.join(valid) or '(none)'}", at(key))
+        try:
+            if kind in ("invoke", "again"):
+                thread = item.get("thread", "same" if kind == "invoke" else "fresh")
+                out.append(Invoke(item.get("input", SAME), thread))
+            elif kind == "resume":
+                out.append(Resume(item.get("value")))
+            elif kind == "wait":
+                if "seconds" not in item:
+                    raise ScenarioError(path, f"{label}.seconds", "a wait step needs seconds = N", line)
+                out.append(Wait(item["seconds"]))
+            else:
+                if "values" not in item:
+                    raise ScenarioError(path, f"{label}.values", "an update_state step needs values = { ... }", line)
+                out.append(UpdateState(item["values"], item.get("as_node")))
+        except ChaosUsageError as exc:
+            if isinstance(exc, ScenarioError):
+                raise
+            raise ScenarioError(path, label, str(exc), line) from None
+    try:
+        return validate_steps(out, where="steps")
+    except ChaosUsageError as exc:
+        raise ScenarioError(path, "steps", str(exc), lines.table("steps")) from None
 
 
 ROUTE_KEYS = {"method", "url", "url_prefix", "status", "json", "text", "headers"}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chaos.engine.steps import Invoke, Step
 from chaos.faults import Injection
 
 
@@ -57,7 +58,8 @@ class Scenario:
             (``$CHAOS_POSTGRES_URL``).
         idempotent: nodes whose rerun after a kill is harmless (kill scenarios).
         repeat: waits (simulated seconds) after which the same input is invoked again, each on
-            a fresh thread within the trial (cache hits and TTL expiry).
+            a fresh thread within the trial (cache hits and TTL expiry): shorthand for steps.
+        steps: the thread's history (`chaos.engine.steps`), from ``[[steps]]`` or ``repeat``.
         cache_ttl: when set, overrides the TTL of every CachePolicy in the graph (seconds).
         disable: invariants turned off.
         nondeterministic: state fields ``steady_state`` ignores.
@@ -80,6 +82,7 @@ class Scenario:
     idempotent: list[str] = field(default_factory=list)
     repeat: list[float] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
+    steps: tuple[Step, ...] = (Invoke(),)
 
     @property
     def uses_http(self) -> bool:

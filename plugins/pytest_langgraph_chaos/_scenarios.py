@@ -85,7 +85,7 @@ class ScenarioItem(ChaosItem):
             disable=[*config.getini("chaos_disable"), *sc.disable],
             nondeterministic=sc.nondeterministic,
             repro=repro_command(config, self.nodeid),
-            repeat=sc.repeat,
+            steps=sc.steps,
             around=[_http_for(sc)] if sc.uses_http else [],
         )
         self.record(result)
