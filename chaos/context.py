@@ -25,7 +25,7 @@ def trial_clock() -> Callable[[], float]:
         from chaos.simtime import current_clock
     except ImportError:  # pragma: no cover - simtime is part of the package
         current_clock = None  # type: ignore[assignment]
-    clock = current_clock() if current_clock else None
+    clock = current_clock() if current_clock is not None else None
     if clock is not None:
         origin = clock.now()
         return lambda: round(clock.now() - origin, 9)

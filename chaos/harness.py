@@ -25,11 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from langgraph.graph import StateGraph
-from langgraph.pregel import Pregel
 
 from chaos.engine.drive import Drive
 from chaos.engine.steps import Step
+from chaos.engine.spec import UserGraph
 from chaos.faults import Fault, Injection
 from chaos.inject import InstrumentedGraph, graph_label, instrument
 from chaos.savers import default_cache, sqlite_saver_in
@@ -109,7 +108,7 @@ class Chaos:
         """Forget the declared faults (the next run is fault-free unless faults are added)."""
         self.injections.clear()
 
-    def instrument(self, graph: StateGraph | Pregel) -> InstrumentedGraph:
+    def instrument(self, graph: UserGraph) -> InstrumentedGraph:
         """The instrumented copy of ``graph`` used by `run` (built once per graph object)."""
         key = id(graph)
         held = self._instrumented.get(key)
@@ -129,7 +128,7 @@ class Chaos:
 
     def run(
         self,
-        graph: StateGraph | Pregel,
+        graph: UserGraph,
         input: Any,
         *,
         steps: Sequence[Step] | None = None,
@@ -204,7 +203,7 @@ class Chaos:
 
     def drain(
         self,
-        graph: StateGraph | Pregel,
+        graph: UserGraph,
         input: Any,
         *,
         node: str,

@@ -46,10 +46,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 import httpx
 from langgraph.errors import NodeTimeoutError
 from langgraph.graph import StateGraph
-from langgraph.pregel import Pregel
 from langgraph.types import CachePolicy, RetryPolicy, TimeoutPolicy
 
 from chaos import faults as _faults
+from chaos.engine.spec import UserGraph
 from chaos.errors import ChaosUsageError
 from chaos.faults import Fault, Injection
 from chaos.inject import InstrumentedGraph, graph_label, instrument
@@ -179,7 +179,7 @@ def timeout_policies(
     """
     _check_bounds("run_timeout", run_timeout, low=1e-9)
     _check_bounds("idle_timeout", idle_timeout, low=1e-9)
-    refresh = st.sampled_from(["auto", "heartbeat"]) if refresh_on is None else st.just(refresh_on)
+    refresh: st.SearchStrategy[Any] = st.sampled_from(["auto", "heartbeat"]) if refresh_on is None else st.just(refresh_on)
     runs, idles = _grid(run_timeout, 1.0), _grid(idle_timeout, 1.0)
 
     @st.composite
@@ -196,7 +196,7 @@ def timeout_policies(
     return build()
 
 
-def cache_policies(*, ttl: Bounds = (1.0, 3600.0), no_ttl: bool = True) -> st.SearchStrategy[CachePolicy]:
+def cache_policies(*, ttl: Bounds = (1.0, 3600.0), no_ttl: bool = True) -> st.SearchStrategy[CachePolicy[Any]]:
     """A `CachePolicy` with a ``ttl`` of whole seconds in ``ttl`` (or ``None``, never expires,
     when ``no_ttl``); the default ``key_func``.
 
@@ -445,7 +445,7 @@ def _memory_sqlite_saver() -> Any:
     return saver
 
 
-def instrumented(graph: StateGraph | Pregel | InstrumentedGraph) -> InstrumentedGraph:
+def instrumented(graph: UserGraph | InstrumentedGraph) -> InstrumentedGraph:
     """The instrumented copy of ``graph``, built once per graph object and then reused.
 
     A builder is compiled with LangGraph's SQLite checkpointer on an in-memory database (and
@@ -471,7 +471,7 @@ def instrumented(graph: StateGraph | Pregel | InstrumentedGraph) -> Instrumented
 
 
 def fault_plans(
-    graph: StateGraph | Pregel | InstrumentedGraph,
+    graph: UserGraph | InstrumentedGraph,
     *,
     faults: st.SearchStrategy[Fault] | None = None,
     nodes: Sequence[str] | None = None,
@@ -562,7 +562,7 @@ def replay_text(plan: FaultPlan, seed: int) -> str:
 
 
 def run_plan(
-    graph: StateGraph | Pregel | InstrumentedGraph,
+    graph: UserGraph | InstrumentedGraph,
     input: Any,
     plan: Iterable[Injection],
     *,
@@ -771,21 +771,21 @@ def _delta_graph(reducer: Reducer, snapshot_frequency: int) -> Any:
     from langgraph.graph import END, START
     from langgraph.types import Command
 
-    State = TypedDict(  # type: ignore[misc]  # the reducer is a runtime value
+    DeltaState = TypedDict(  # the reducer is a runtime value
         "DeltaState",
-        {"value": Annotated[list, DeltaChannel(reducer, snapshot_frequency=snapshot_frequency)],
-         "batches": list, "k": int},
+        {"value": Annotated[list[Any], DeltaChannel(reducer, snapshot_frequency=snapshot_frequency)],
+         "batches": list[Any], "k": int},
         total=False,
     )
 
-    def step(state: Any) -> list[Command]:
+    def step(state: Any) -> list[Command[Any]]:
         k = state.get("k", 0)
         return [Command(update={"value": w}) for w in state["batches"][k]] + [Command(update={"k": k + 1})]
 
     def more(state: Any) -> str:
         return "step" if state.get("k", 0) < len(state["batches"]) else END
 
-    g = StateGraph(State)
+    g = StateGraph(DeltaState)
     g.add_node("step", step)
     g.add_conditional_edges(START, more, ["step", END])
     g.add_conditional_edges("step", more, ["step", END])

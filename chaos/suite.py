@@ -65,7 +65,8 @@ def reachable_sites(
                          around=tuple(around), source=inst)
         journal = run_baseline(spec, thread_id_for(key[1], "reachability", 0))
         inst.memo[key] = frozenset(a.node for a in journal.attempts)
-    return inst.memo[key]
+    sites: frozenset[str] = inst.memo[key]
+    return sites
 
 
 def plan_case(

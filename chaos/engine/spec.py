@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from chaos.engine.drive import DEFAULT, Drive
 from chaos.engine.executor import ClockName, ResumeFn, RunHook, Serve
@@ -12,6 +12,13 @@ from chaos.engine.steps import Invoke, Kill, Sigterm, Step, validate_steps
 from chaos.errors import ChaosUsageError
 from chaos.faults import Injection
 from chaos.inject import InstrumentedGraph
+
+if TYPE_CHECKING:
+    from langgraph.graph import StateGraph
+    from langgraph.pregel import Pregel
+
+#: What users hand the harness: a builder or a compiled graph.
+UserGraph: TypeAlias = "StateGraph[Any, Any, Any, Any] | Pregel[Any, Any, Any, Any]"
 
 #: ``"memo"``: reuse the fault-free baseline of an identical spec (default); ``"fresh"``: run
 #: it again (the graph's outside state changes between runs); ``"off"``: no baseline.

@@ -126,12 +126,13 @@ def _http(factory_name: str) -> Callable[..., Fault]:
     def make(**params: Any) -> Fault:
         from chaos.http import faults as http_faults
 
-        return getattr(http_faults, factory_name)(**params)
+        fault: Fault = getattr(http_faults, factory_name)(**params)
+        return fault
 
     return make
 
 
-_HTTP_AIM = {"url": str, "method": str, "requests": (int, list)}
+_HTTP_AIM: dict[str, type | tuple[type, ...]] = {"url": str, "method": str, "requests": (int, list)}
 FAULT_KINDS.update({
     "http.status": FaultKind(_http("status"), {"code": int, "retry_after": NUMBER, **_HTTP_AIM}, "the upstream answers an error status"),
     "http.rate_limit": FaultKind(_http("rate_limited"), {"retry_after": NUMBER, **_HTTP_AIM}, "a stateful 429 rate limiter"),

@@ -33,6 +33,7 @@ from chaos.engine.spec import Checks, TrialSpec
 from chaos.engine.steps import Invoke
 from chaos.engine.steps import Resume as ResumeStep
 from chaos.engine.steps import Sigterm as StepSigterm
+from chaos.engine.spec import UserGraph
 from chaos.errors import ChaosUsageError
 from chaos.inject import InstrumentedGraph, graph_label, instrument
 from chaos.savers import default_cache
@@ -45,7 +46,7 @@ Resume = Callable[[Any, dict[str, Any]], Any]
 
 
 def run_drain_trial(
-    graph: StateGraph | Pregel,
+    graph: UserGraph,
     input: Any,
     *,
     node: str,
@@ -148,7 +149,7 @@ def drain_result(ex: Execution, mode: str) -> ShutdownResult:
     return result
 
 
-def _instrument(graph: StateGraph | Pregel, saver: SaverSpec) -> InstrumentedGraph:
+def _instrument(graph: UserGraph, saver: SaverSpec) -> InstrumentedGraph:
     if isinstance(graph, StateGraph):
         made = make_saver(saver if saver is not None else "sqlite")
         inst = instrument(graph, checkpointer_factory=lambda: made, cache_factory=default_cache)
@@ -157,7 +158,7 @@ def _instrument(graph: StateGraph | Pregel, saver: SaverSpec) -> InstrumentedGra
             made = make_saver(saver)
             graph = graph.copy(update={"checkpointer": made})
         else:
-            made = graph.checkpointer
+            made = graph.checkpointer  # type: ignore[assignment]  # checked below: None or False is refused
         inst = instrument(graph)
     else:
         raise ChaosUsageError(f"cannot drain a {type(graph).__name__}: pass a StateGraph or a compiled graph")

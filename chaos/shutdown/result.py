@@ -130,7 +130,6 @@ def _baseline_steps(r: ShutdownResult) -> set[int]:
     return {a.step for a in (r.baseline.attempts if r.baseline else []) if a.step is not None}
 
 
-@register_checker("drained", applies_to=lambda r: isinstance(r, ShutdownResult))
 def check_drained(result: TrialResult) -> Iterable[Violation]:
     """SIGTERM mid-superstep: the superstep completes, GraphDrained, the checkpoint is saved."""
     r = _mine(result, "drain")
@@ -182,7 +181,6 @@ def check_drained(result: TrialResult) -> Iterable[Violation]:
                  f"superstep {k} with the un-started tasks as next.")
 
 
-@register_checker("resumed", applies_to=lambda r: isinstance(r, ShutdownResult))
 def check_resumed(result: TrialResult) -> Iterable[Violation]:
     """The resume on the same thread finished."""
     r = _mine(result)
@@ -194,7 +192,6 @@ def check_resumed(result: TrialResult) -> Iterable[Violation]:
              f"({r.journal.error}: {r.journal.error_message}).")
 
 
-@register_checker("durability", applies_to=lambda r: isinstance(r, ShutdownResult))
 def check_durability(result: TrialResult) -> Iterable[Violation]:
     """A killed run left a checkpoint to resume from."""
     r = _mine(result, "kill")
@@ -209,7 +206,6 @@ def check_durability(result: TrialResult) -> Iterable[Violation]:
              "where a process can die mid-run.")
 
 
-@register_checker("resume_by_thread", applies_to=lambda r: isinstance(r, ShutdownResult))
 def check_resume_by_thread(result: TrialResult) -> Iterable[Violation]:
     """The resume passed a thread id only; a checkpoint_id makes LangGraph replay."""
     r = _mine(result)
@@ -235,7 +231,6 @@ def _killed(r: ShutdownResult) -> AttemptRecord | None:
     return next((a for a in r.interrupted if a.task == r.task and a.outcome == "unknown"), None)
 
 
-@register_checker("exactly_once", applies_to=lambda r: isinstance(r, ShutdownResult))
 def check_exactly_once(result: TrialResult) -> Iterable[Violation]:
     """Across the interrupted run and its resume, every node body ran as in the baseline."""
     r = _mine(result)
@@ -265,7 +260,6 @@ def check_exactly_once(result: TrialResult) -> Iterable[Violation]:
                  f"resume; expected {want[node]}: {why}.", node)
 
 
-@register_checker("duplicate_effects", applies_to=lambda r: isinstance(r, ShutdownResult))
 def check_duplicate_effects(result: TrialResult) -> Iterable[Violation]:
     """A node killed after doing its work reran: its side effects happened twice."""
     r = _mine(result, "kill")
@@ -292,3 +286,16 @@ def merge_journals(first: Journal, second: Journal) -> Journal:
     out.final_state = second.final_state
     out.duration = second.duration
     return out
+
+
+def _is_shutdown(result: TrialResult) -> bool:
+    return isinstance(result, ShutdownResult)
+
+
+# Registered here, not by decorator: the registry's decorator is untyped.
+register_checker("drained", check_drained, applies_to=_is_shutdown)
+register_checker("resumed", check_resumed, applies_to=_is_shutdown)
+register_checker("durability", check_durability, applies_to=_is_shutdown)
+register_checker("resume_by_thread", check_resume_by_thread, applies_to=_is_shutdown)
+register_checker("exactly_once", check_exactly_once, applies_to=_is_shutdown)
+register_checker("duplicate_effects", check_duplicate_effects, applies_to=_is_shutdown)
