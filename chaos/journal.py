@@ -117,6 +117,9 @@ class StepRecord:
     last: int = 0
     #: The thread's latest checkpoint after the step (shutdown trials): step, next, tasks.
     checkpoint: dict[str, Any] | None = None
+    #: The interrupts the step stopped at, as ``[id, repr(value)]`` (``interrupts_answered``;
+    #: the interrupts of one task share an id, so the question tells them apart).
+    interrupts_asked: list[list[str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -231,6 +231,8 @@ class Executor:
                     rec.outcome = "interrupted" if res is not None and res.interrupts else "ok"
                     if res is not None and res.interrupts:
                         journal.interrupts.extend(res.interrupts)
+                        rec.interrupts_asked = [[str(getattr(x, "id", None)), repr(getattr(x, "value", x))[:200]]
+                                                for x in res.interrupts]
                         ctx.event("interrupt", None, "stopped at interrupt(): " + ", ".join(
                             repr(getattr(x, "value", x)) for x in res.interrupts))
                 last_outcome[thread] = rec.outcome

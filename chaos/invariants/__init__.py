@@ -21,3 +21,5 @@ from chaos.invariants import duplicates  # noqa: F401
 from chaos.invariants import retry_sanity  # noqa: F401
 from chaos.invariants import retry_budget  # noqa: F401
 from chaos.invariants import exactly_once  # noqa: F401
+from chaos.invariants import interrupts  # noqa: F401
+from chaos.invariants import handled  # noqa: F401
