@@ -66,7 +66,7 @@ class AuditContext:
     seed: int = 0
 
     @property
-    def graph(self) -> Pregel:
+    def graph(self) -> Pregel[Any, Any]:
         return self.inst.graph
 
     @property

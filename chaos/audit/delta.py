@@ -63,9 +63,9 @@ def delta_reducers(ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
-def delta_channels(graph: Pregel, prefix: str = "") -> Iterator[tuple[str, DeltaChannel]]:
+def delta_channels(graph: Pregel[Any, Any], prefix: str = "") -> Iterator[tuple[str, DeltaChannel[Any]]]:
     """(name, channel) for each DeltaChannel, subgraph channels as ``node/channel``."""
-    builder = graph.builder
+    builder: Any = getattr(graph, "builder")  # set by StateGraph.compile
     for name, channel in builder.channels.items():
         if isinstance(channel, DeltaChannel):
             yield prefix + name, channel

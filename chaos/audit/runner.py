@@ -44,7 +44,7 @@ CHECKS: tuple[Check, ...] = (
 
 
 def audit(
-    graph: StateGraph | Pregel,
+    graph: StateGraph[Any] | Pregel[Any, Any],
     input: Any = None,
     *,
     volatile_fields: Sequence[str] = (),

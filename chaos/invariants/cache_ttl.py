@@ -43,7 +43,6 @@ class Entry:
         return self.since <= t + EPS and (self.until is None or t <= self.until + EPS)
 
 
-@register_checker(NAME)
 def check_cache_ttl(result: TrialResult) -> Iterable[Violation]:
     """Cached nodes hit within their TTL for an identical key, miss after it, never cache errors."""
     inst = result.instrumented
@@ -132,3 +131,6 @@ def _stale_hit(result: TrialResult, rec: AttemptRecord, entries: list[Entry], tt
                f"expired at t={last.until:g}s: expected the body to run again, seen a cache hit "
                f"{rec.start - (last.until or 0):g}s after expiry. Does the cache ignore TTLs?")
     return violation(NAME, result, f"node {rec.node!r} was served from the cache at t={rec.start:g}s but {why}", rec)
+
+
+register_checker(NAME, check_cache_ttl)

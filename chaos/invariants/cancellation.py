@@ -40,7 +40,6 @@ def node_raised_cancel(rec: AttemptRecord) -> bool:
     return rec.outcome == "error" and rec.error == "CancelledError"
 
 
-@register_checker(NAME)
 def check_cancellation(result: TrialResult) -> Iterable[Violation]:
     """A node's own CancelledError fails the run as an Exception; no node swallows its cancellation."""
     journal = result.journal
@@ -117,3 +116,6 @@ def _swallowed(result: TrialResult) -> Iterable[Violation]:
             "<clean up>; raise`.",
             rec, node=event.node, t=event.time,
         )
+
+
+register_checker(NAME, check_cancellation)

@@ -40,7 +40,6 @@ _INVARIANCE = (
 )
 
 
-@register_checker(NAME)
 def check_delta_reconstruction(result: TrialResult) -> Iterable[Violation]:
     """Reconstructed DeltaChannel values equal the step-by-step (live, full-state) values."""
     inst, cfg = result.instrumented, result.chaos_config
@@ -111,7 +110,7 @@ class Point:
     checkpoint_id: str
 
 
-def read_thread(saver: Any, thread: dict[str, Any], specs: dict[str, DeltaChannel]) -> list[Point]:
+def read_thread(saver: Any, thread: dict[str, Any], specs: dict[str, DeltaChannel[Any]]) -> list[Point]:
     """Every root checkpoint of the thread, oldest first, with the values LangGraph rebuilds.
 
     One ``saver.list`` pass; each checkpoint is hydrated by LangGraph's own
@@ -189,7 +188,7 @@ def thread_batches(points: list[Point], name: str) -> list[Batch]:
     return [merged[k] for k in sorted(merged, key=lambda s: (not isinstance(s, int), s if isinstance(s, int) else 0))]
 
 
-def _walk(result: TrialResult, name: str, template: DeltaChannel, points: list[Point]) -> Iterable[Violation]:
+def _walk(result: TrialResult, name: str, template: DeltaChannel[Any], points: list[Point]) -> Iterable[Violation]:
     """Fold the saver's writes one superstep at a time into a running value, once over the thread.
 
     Each checkpoint's history is the seed (the nearest snapshot) plus every write since it; the
@@ -232,7 +231,7 @@ def _walk(result: TrialResult, name: str, template: DeltaChannel, points: list[P
             return
 
 
-def _compare_with_shadow(result: TrialResult, fields: dict[str, DeltaChannel], checked: list[str],
+def _compare_with_shadow(result: TrialResult, fields: dict[str, DeltaChannel[Any]], checked: list[str],
                          points: list[Point]) -> Iterable[Violation]:
     """Each checkpoint's rebuilt value equals the full-state shadow run's stored value.
 
@@ -281,3 +280,6 @@ def _show(value: Any) -> str:
         return repr([getattr(m, "id", None) or m.content for m in value])
     text = repr(value)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+register_checker(NAME, check_delta_reconstruction)

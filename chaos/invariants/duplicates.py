@@ -69,7 +69,6 @@ def _per_attempt_max(journal: Journal) -> Counter[Key]:
     return out
 
 
-@register_checker(NAME)
 def check_duplicate_deliveries(result: TrialResult) -> Iterable[Violation]:
     """No task delivers the same POST/PATCH (without Idempotency-Key) more often than the baseline."""
     journal = result.journal
@@ -97,3 +96,6 @@ def check_duplicate_deliveries(result: TrialResult) -> Iterable[Violation]:
             "after the request may have been delivered (ReadTimeout, RemoteProtocolError).",
             node=first.node, t=sent[limit].time,
         )
+
+
+register_checker(NAME, check_duplicate_deliveries)

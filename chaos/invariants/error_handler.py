@@ -29,7 +29,6 @@ _CANCEL_DEFECT = (
 _BRANCH = "branch:to:"
 
 
-@register_checker(NAME)
 def check_error_handler(result: TrialResult) -> Iterable[Violation]:
     """Each exhausted failure of a node with a handler is handled exactly once, and routed."""
     tasks = dict(node_tasks(result))
@@ -147,3 +146,6 @@ def _check_routing(result: TrialResult, handler: AttemptRecord, failed: AttemptR
                 f"{sorted(ran_next) or 'nothing'}.",
                 handler,
             )
+
+
+register_checker(NAME, check_error_handler)

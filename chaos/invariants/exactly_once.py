@@ -38,7 +38,6 @@ def _step_of(steps: list[StepRecord], index: int) -> StepRecord | None:
     return None
 
 
-@register_checker(NAME, applies_to=_has_resume)
 def check_exactly_once(result: TrialResult) -> Iterable[Violation]:
     """No (node, task) that finished ok in one run step runs again in a later one."""
     steps = result.journal.steps
@@ -69,3 +68,6 @@ def check_exactly_once(result: TrialResult) -> Iterable[Violation]:
             )
         if rec.outcome == "ok" and done is None:
             finished[key] = (rec, step)
+
+
+register_checker(NAME, check_exactly_once, applies_to=_has_resume)

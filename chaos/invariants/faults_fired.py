@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from chaos.trial import TrialResult
 
 
-@register_checker("faults_fired")
 def check_faults_fired(result: TrialResult) -> Iterable[Violation]:
     """Strictness: every declared fault fired at least once.
 
@@ -41,3 +40,6 @@ def check_faults_fired(result: TrialResult) -> Iterable[Violation]:
             "attempt that run, or remove it.",
             node=inj.node,
         )
+
+
+register_checker("faults_fired", check_faults_fired)

@@ -31,7 +31,6 @@ _DEFECT = (
 _HANDLERS = ("__error_handler__", "__default_error_handler__")
 
 
-@register_checker(NAME)
 def check_handled_failures(result: TrialResult) -> Iterable[Violation]:
     """The run does not end with the exception of a node whose handler ended ok."""
     journal = result.journal
@@ -62,3 +61,6 @@ def _known_defect() -> str:
     from chaos.invariants.delta_culprit import langgraph_version
 
     return _DEFECT.format(version=version("langgraph")) if langgraph_version() < FIXED_IN else ""
+
+
+register_checker(NAME, check_handled_failures)

@@ -25,7 +25,6 @@ def _answers(result: TrialResult) -> bool:
     return any(s.kind == "resume" and s.detail.startswith("resume with Command") for s in result.journal.steps)
 
 
-@register_checker(NAME, applies_to=_answers)
 def check_interrupts_answered(result: TrialResult) -> Iterable[Violation]:
     """No interrupt id reappears after a resume step delivered an answer for it."""
     # Keyed by (interrupt id, question): the interrupts of one task share an id.
@@ -53,3 +52,6 @@ def check_interrupts_answered(result: TrialResult) -> Iterable[Violation]:
                 del answered[key]
             else:
                 pending[key] = step.index
+
+
+register_checker(NAME, check_interrupts_answered, applies_to=_answers)

@@ -30,7 +30,6 @@ _ERROR = "__error__"
 _TASKS = "__pregel_tasks"
 
 
-@register_checker(NAME)
 def check_no_partial_writes(result: TrialResult) -> Iterable[Violation]:
     """No write of a failed attempt is kept; every successful task's writes are kept exactly once."""
     checkpoints = thread_writes(result)
@@ -103,3 +102,6 @@ def check_no_partial_writes(result: TrialResult) -> Iterable[Violation]:
 def _is_handler(site: str) -> bool:
     # A handler's execution info carries the failed task's id, not its own.
     return site.rsplit("/", 1)[-1].startswith(("__error_handler__", "__default_error_handler__"))
+
+
+register_checker(NAME, check_no_partial_writes)

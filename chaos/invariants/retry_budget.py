@@ -53,7 +53,6 @@ def _calls(journal: Journal) -> Counter[Key]:
     return Counter((h.task, h.method.upper(), h.url) for h in journal.http if h.task is not None)
 
 
-@register_checker(NAME)
 def check_retry_budget(result: TrialResult) -> Iterable[Violation]:
     """No logical call sends more than the budget's requests (beyond what the baseline sent)."""
     budget = retry_budget()
@@ -81,3 +80,6 @@ def check_retry_budget(result: TrialResult) -> Iterable[Violation]:
             "chaos_retry_budget if the upstream can take it.",
             node=first.node, t=mine[budget].time,
         )
+
+
+register_checker(NAME, check_retry_budget)

@@ -24,7 +24,6 @@ NAME = "retry_sanity"
 SAME_FAILURES = 3
 
 
-@register_checker(NAME)
 def check_retry_sanity(result: TrialResult) -> Iterable[Violation]:
     """No task is retried through >= 3 identical, non-injected failures on unchanged input."""
     for _task, attempts in node_tasks(result):
@@ -70,3 +69,6 @@ def _same_input(a: Any, b: Any) -> bool:
         return bool(a == b)
     except Exception:  # an input that cannot be compared is taken as unchanged
         return True
+
+
+register_checker(NAME, check_retry_sanity)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from langgraph.errors import NodeTimeoutError
 from langgraph.types import RetryPolicy
@@ -29,7 +29,6 @@ NAME = "retry_schedule"
 _FAILED = ("error", "timeout", "cancelled", "aborted", "interrupted")
 
 
-@register_checker(NAME)
 def check_retry_schedule(result: TrialResult) -> Iterable[Violation]:
     """Every task's attempts match the model of its retry policies."""
     for _task, attempts in node_tasks(result):
@@ -43,7 +42,7 @@ def attempt_exception(rec: AttemptRecord) -> BaseException | None:
     if rec.outcome == "timeout":
         # The node body saw a cancellation; LangGraph raised this in its place.
         name = rec.node.rsplit("/", 1)[-1]
-        kind = "idle" if rec.timeout_kind == "idle" else "run"
+        kind: Literal["idle", "run"] = "idle" if rec.timeout_kind == "idle" else "run"
         elapsed = rec.duration or 0.0
         return NodeTimeoutError(name, elapsed, kind=kind, idle_timeout=elapsed if kind == "idle" else None,
                                 run_timeout=elapsed if kind == "run" else None)
@@ -139,3 +138,6 @@ def _retry_was_cut_short(result: TrialResult, rec: AttemptRecord, max_sleep: flo
     return any(
         a.task != rec.task and a.outcome in ("error", "timeout", "aborted") for a in last_of.values()
     )
+
+
+register_checker(NAME, check_retry_schedule)

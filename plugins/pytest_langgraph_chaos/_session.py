@@ -20,6 +20,7 @@ from pytest_langgraph_chaos._settings import (
     TARGETS_KEY,
     _clock,
     _targets,
+    _retry_budget,
     _trials,
     keep_results,
 )
@@ -43,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     _clock(config)
     _trials(config)
+    _retry_budget(config)
     keep_results(config)
     controller = not hasattr(config, "workerinput")
     if controller:

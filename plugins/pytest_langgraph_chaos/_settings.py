@@ -222,6 +222,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "chaos_audit_ignore", "Audit findings to silence: CODE or CODE:node", type="linelist", default=[]
     )
     parser.addini(
+        "chaos_retry_budget", "Most HTTP requests one logical call may send (retry_budget invariant)", default="10"
+    )
+    parser.addini(
         "chaos_max_trials",
         f"Most generated trials per target (trials x fault kinds; default {MAX_TRIALS:,})",
         default=str(MAX_TRIALS),
@@ -282,3 +285,12 @@ def keep_results(config: pytest.Config) -> int:
 
 def _targets(config: pytest.Config) -> list[str]:
     return [*config.getoption("langgraph_chaos_target"), *config.getini("chaos_targets")]
+
+
+def _retry_budget(config: pytest.Config) -> int:
+    """``chaos_retry_budget`` (ini): requests per logical call before ``retry_budget`` fires."""
+    value = _trial_count(str(config.getini("chaos_retry_budget")), "chaos_retry_budget (ini)")
+    from chaos.invariants.retry_budget import set_retry_budget
+
+    set_retry_budget(value)
+    return value
