@@ -18,11 +18,6 @@ def unit_interval(*parts: object) -> float:
     return struct.unpack(">Q", digest)[0] / 2**64
 
 
-def derive_seed(*parts: object) -> int:
-    """A 32-bit seed derived from ``parts`` (for per-trial generators such as jitter)."""
-    return int(unit_interval(*parts) * 2**32)
-
-
 def coin(probability: float, *parts: object) -> bool:
     """True with ``probability``, decided by the hash of ``parts``."""
     if probability >= 1.0:

@@ -54,11 +54,6 @@ class Fault:
             out[name] = value
         return out
 
-    @property
-    def fires_before_body(self) -> bool:
-        """True when the node body does not run at all on the faulted attempt."""
-        return True
-
 
 @dataclass(frozen=True)
 class RaiseError(Fault):
@@ -175,10 +170,6 @@ class Stall(Fault):
         if self.after_heartbeats < 0:
             raise ChaosUsageError(f"stall(after_heartbeats={self.after_heartbeats}): must be >= 0")
 
-    @property
-    def fires_before_body(self) -> bool:
-        return False
-
     def describe(self) -> str:
         return f"stall after {self.after_heartbeats} heartbeat(s)"
 
@@ -193,10 +184,6 @@ class Slow(Fault):
     def __post_init__(self) -> None:
         if self.seconds < 0:
             raise ChaosUsageError(f"slow(seconds={self.seconds}): latency must be >= 0")
-
-    @property
-    def fires_before_body(self) -> bool:
-        return False
 
     def describe(self) -> str:
         return f"slow +{self.seconds:g}s"
@@ -221,10 +208,6 @@ class LostResult(Fault):
                 )
             return self.error("chaos: response lost")
         return self.error
-
-    @property
-    def fires_before_body(self) -> bool:
-        return False
 
     def describe(self) -> str:
         return f"lost result ({type(self.make()).__name__})"

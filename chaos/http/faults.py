@@ -96,10 +96,6 @@ class HttpFault(Fault):
     def hits_ordinal(self, ordinal: int) -> bool:
         return self.requests is None or ordinal in self.requests
 
-    @property
-    def fires_before_body(self) -> bool:
-        return False  # the node body always runs; the fault hits one of its requests
-
     def what(self) -> str:
         """The fault itself, without the request filter (subclasses override)."""
         return self.kind

@@ -49,6 +49,7 @@ def check_no_partial_writes(result: TrialResult) -> Iterable[Violation]:
 
     # A task resumed in a later run step (same task id) writes next to its earlier error.
     rerun = {a.task_id for a in result.journal.attempts if a.task_id and a.invocation > 0}
+    task_names = _task_names(result) if any(t not in records for t in by_task) else {}
     for task_id, writes in by_task.items():
         channels = {ch for _n, ch, _v in writes}
         if _ERROR not in channels or task_id in rerun:
@@ -65,7 +66,7 @@ def check_no_partial_writes(result: TrialResult) -> Iterable[Violation]:
                 "task as finished and never reruns it or the nodes after it. Expected only the "
                 "__error__ write. Write state only in the node's return value (LangGraph keeps "
                 "writes sent mid-node by the last failing attempt).",
-                rec, node=None if rec else None, t=rec.end if rec else None,
+                rec, node=rec.node if rec else task_names.get(task_id), t=rec.end if rec else None,
             )
 
     if result.journal.outcome not in ("ok", "error"):
@@ -97,6 +98,22 @@ def check_no_partial_writes(result: TrialResult) -> Iterable[Violation]:
                 "each write once, under the checkpoint of its superstep.",
                 last, t=last.end,
             )
+
+
+def _task_names(result: TrialResult) -> dict[str, str]:
+    """Task id -> node name from the checkpointer, for tasks the journal has no record of.
+
+    The violation must still name the node (a task whose attempt the journal never saw: a
+    record lost with a killed child, a node that is not instrumented); LangGraph's snapshots of
+    the chaos run's thread list each superstep's tasks with their names.
+    """
+    inst, cfg = result.instrumented, result.chaos_config
+    if inst is None or cfg is None:
+        return {}
+    try:
+        return {t.id: t.name for snap in inst.graph.get_state_history(cfg) for t in snap.tasks}
+    except Exception:  # a saver without a sync API: the message still names the task id
+        return {}
 
 
 def _is_handler(site: str) -> bool:

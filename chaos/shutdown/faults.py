@@ -22,10 +22,6 @@ class Sigterm(Fault):
 
     kind: ClassVar[str] = "sigterm"
 
-    @property
-    def fires_before_body(self) -> bool:
-        return False
-
     def describe(self) -> str:
         return "SIGTERM"
 
@@ -48,10 +44,6 @@ class Kill(Fault):
             raise ChaosUsageError(f"kill(grace={self.grace}): the grace period must be >= 0 seconds")
         if self.at not in ("start", "end"):
             raise ChaosUsageError(f"kill(at={self.at!r}): use at='start' or at='end'")
-
-    @property
-    def fires_before_body(self) -> bool:
-        return self.at == "start"
 
     def describe(self) -> str:
         return f"kill (SIGTERM, SIGKILL after {self.grace:g}s) at {self.at} of the attempt"

@@ -92,3 +92,15 @@ def test_the_same_fanout_on_a_correct_saver_is_silent(harness: Chaos, calls):
     result = harness.run(fanout(InMemorySaver()), {}, baseline=False, raise_on_violation=False)
     assert result.journal.error == "ValueError"
     assert result.violated("no_partial_writes") == []
+
+
+def test_a_partial_write_of_a_task_missing_from_the_journal_still_names_its_node(harness: Chaos):
+    from chaos.invariants.no_partial_writes import check_no_partial_writes
+
+    result = harness.run(one_node(True), {}, baseline=False, raise_on_violation=False)
+    # The journal lost the task's records (as a killed child's journal can): the checkpointer
+    # still knows which node the task ran.
+    result.journal.attempts = [a for a in result.journal.attempts if a.node != "export"]
+    [v] = list(check_no_partial_writes(result))
+    assert v.node == "export" and v.attempt is None
+    assert "the attempt failed" in v.message and "task " in v.message
