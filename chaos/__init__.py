@@ -8,7 +8,7 @@ fixture and marker) lives in `pytest_langgraph_chaos` (source: plugins/) and is 
 from __future__ import annotations
 
 from chaos import faults, http
-from chaos.checks import Violation, register_checker
+from chaos.checks import Violation, register_checker, unregister_checker
 from chaos.errors import ChaosAbort, ChaosError, ChaosUsageError
 from chaos.faults import Fault, Injection
 from chaos.harness import Chaos
@@ -16,10 +16,9 @@ from chaos.inject import InstrumentedGraph, instrument
 from chaos.journal import AttemptRecord, Journal
 from chaos.trial import ChaosViolation, TrialResult, run_trial
 
-# Every module that registers invariants is imported here, so every process (each xdist
-# worker, a child process, a plain `import chaos.trial`) checks the same invariants in the
-# same order: a verdict must not depend on which modules a worker happened to import.
-from chaos import shutdown as _shutdown  # noqa: E402,F401
+# The bundled invariants are listed in one table, `chaos.checks.BUILTIN_CHECKERS`, and loaded
+# from there when a trial first reads the registry: no import side effect decides which
+# invariants a process checks.
 
 __all__ = [
     "AttemptRecord",
@@ -39,4 +38,5 @@ __all__ = [
     "instrument",
     "register_checker",
     "run_trial",
+    "unregister_checker",
 ]

@@ -1,15 +1,22 @@
-"""Checkers: what "the graph survived" means, evaluated after every trial.
+"""Checkers: what "the graph survived" means, evaluated after every trial. The one registry.
 
 A checker reads the trial (its journal, the baseline's journal, the run's injections) and
-returns violations under a stable name. Names are part of the report schema. The registry is
-open: `register_checker` adds a user's own checker (see the README).
+returns violations under a stable name. Names are part of the report schema.
+
+This module is the only invariant registry. The bundled checkers are listed once, in
+`BUILTIN_CHECKERS` (name and defining module, in report order), and loaded from here the first
+time the registry is read: which checkers a trial runs, and in which order, never depends on
+which modules a process (an xdist worker, a child process) happened to import. The registry
+is open: `register_checker` adds a user's own checker, `unregister_checker` removes one (a
+user's or a bundled one) for the rest of the process (see the README).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from chaos.trial import TrialResult
@@ -28,15 +35,69 @@ class Violation:
     step: int | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The violation as the report schema's ``violation`` object."""
         return asdict(self)
 
 
 Checker = Callable[["TrialResult"], Iterable[Violation]]
+_C = TypeVar("_C", bound=Checker)
+
+#: The bundled checkers: (name, module that defines it), in the order they run and report.
+#: A module defines its checkers with `register_checker`; listing it here is what makes it
+#: part of every trial. A new bundled invariant adds its row here.
+BUILTIN_CHECKERS: tuple[tuple[str, str], ...] = (
+    ("faults_fired", "chaos.invariants.faults_fired"),
+    ("liveness", "chaos.invariants.liveness"),
+    ("steady_state", "chaos.invariants.steady_state"),
+    ("retry_schedule", "chaos.invariants.retry_schedule"),
+    ("retry_after", "chaos.invariants.retry_after"),
+    ("error_handler", "chaos.invariants.error_handler"),
+    ("no_partial_writes", "chaos.invariants.no_partial_writes"),
+    ("cache_ttl", "chaos.invariants.cache_ttl"),
+    ("delta_reconstruction", "chaos.invariants.delta_reconstruction"),
+    ("cancellation", "chaos.invariants.cancellation"),
+    ("duplicate_deliveries", "chaos.invariants.duplicates"),
+    ("retry_sanity", "chaos.invariants.retry_sanity"),
+    ("retry_budget", "chaos.invariants.retry_budget"),
+    ("resume_exactly_once", "chaos.invariants.exactly_once"),
+    ("interrupts_answered", "chaos.invariants.interrupts"),
+    ("handled_failures", "chaos.invariants.handled"),
+    ("http_unmatched", "chaos.http.checks"),
+    ("http_429_fatal", "chaos.http.checks"),
+    ("http_retry_budget", "chaos.http.checks"),
+    ("drained", "chaos.shutdown.result"),
+    ("resumed", "chaos.shutdown.result"),
+    ("durability", "chaos.shutdown.result"),
+    ("resume_by_thread", "chaos.shutdown.result"),
+    ("exactly_once", "chaos.shutdown.result"),
+    ("duplicate_effects", "chaos.shutdown.result"),
+)
+
+_BUILTIN_NAMES = frozenset(name for name, _m in BUILTIN_CHECKERS)
 
 _CHECKERS: dict[str, Checker] = {}
 #: Checkers that run only when a trial asks for them (``enable=[...]``).
 _OPT_IN: set[str] = set()
 _APPLIES: dict[str, Callable[[TrialResult], bool]] = {}
+_loaded = False
+
+
+def _load_builtins() -> None:
+    """Import every bundled checker's module once, in `BUILTIN_CHECKERS` order."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True  # first: the modules' own register_checker calls land here again
+    for module in dict.fromkeys(module for _name, module in BUILTIN_CHECKERS):
+        importlib.import_module(module)
+
+
+def _ordered() -> dict[str, Checker]:
+    """Every registered checker: the bundled ones in table order, then the users' ones."""
+    _load_builtins()
+    table = [name for name, _m in BUILTIN_CHECKERS if name in _CHECKERS]
+    users = [name for name in _CHECKERS if name not in _BUILTIN_NAMES]
+    return {name: _CHECKERS[name] for name in table + users}
 
 
 def register_checker(
@@ -46,15 +107,19 @@ def register_checker(
     opt_in: bool = False,
     applies_to: Callable[[TrialResult], bool] | None = None,
 ) -> Any:
-    """Register ``checker`` under ``name`` (usable as a decorator).
+    """Register ``checker`` under ``name`` (usable as a decorator); replaces one of that name.
 
     The checker receives the `TrialResult` (with ``journal``, ``baseline`` and ``injections``)
     and yields `Violation`s. It runs after every trial unless turned off by name; an
     ``opt_in`` checker runs only when a trial enables it by name; with ``applies_to``, only on
     the trials it accepts (a drain invariant on drain trials), and only those list it as checked.
     """
+    if name not in _BUILTIN_NAMES:
+        # A user's checker of a bundled name must replace it, not be replaced by it later. The
+        # bundled modules' own calls must not load the others: they run mid-import.
+        _load_builtins()
 
-    def add(fn: Checker) -> Checker:
+    def add(fn: _C) -> _C:
         _CHECKERS[name] = fn
         if applies_to is not None:
             _APPLIES[name] = applies_to
@@ -69,29 +134,51 @@ def register_checker(
     return add(checker) if checker is not None else add
 
 
+def unregister_checker(name: str) -> Checker:
+    """Remove the checker registered under ``name`` and return it (to register it again later).
+
+    Works for a user's checker and for a bundled one; trials started afterwards neither run
+    nor list it, and naming it in ``disable``/``enable`` becomes an error. An unknown name is
+    an error that lists the registered ones.
+    """
+    _load_builtins()
+    if name not in _CHECKERS:
+        from chaos.errors import ChaosUsageError
+
+        raise ChaosUsageError(
+            f"cannot unregister {name!r}: no checker of that name is registered; registered: "
+            f"{', '.join(_ordered())}"
+        )
+    _OPT_IN.discard(name)
+    _APPLIES.pop(name, None)
+    return _CHECKERS.pop(name)
+
+
 def checker_names() -> list[str]:
-    return list(_CHECKERS)
+    """Every registered checker's name, in the order they run and report."""
+    return list(_ordered())
 
 
 def opt_in_names() -> list[str]:
     """Checkers that run only when enabled (``retry_after``, ...)."""
-    return [name for name in _CHECKERS if name in _OPT_IN]
+    return [name for name in _ordered() if name in _OPT_IN]
 
 
 def run_checkers(result: TrialResult, disabled: Iterable[str] = (), enabled: Iterable[str] = ()) -> list[Violation]:
     """Run every registered checker except those ``disabled``; opt-in ones only if ``enabled``."""
+    checkers = _ordered()
     off, on = set(disabled), set(enabled)
     for what, names in (("turn off", off), ("turn on", on)):
-        unknown = names - set(_CHECKERS)
+        unknown = names - set(checkers)
         if unknown:
             from chaos.errors import ChaosUsageError
 
             raise ChaosUsageError(
-                f"unknown invariant(s) {sorted(unknown)} to {what}; known: {', '.join(_CHECKERS)}"
+                f"unknown invariant(s) {sorted(unknown)} to {what}; known: {', '.join(checkers)}"
             )
     out: list[Violation] = []
     checked = []
-    for name, checker in _CHECKERS.items():
+    for name, checker in checkers.items():
         if name in off or (name in _OPT_IN and name not in on):
             continue
         if name in _APPLIES and not _APPLIES[name](result):
@@ -100,7 +187,3 @@ def run_checkers(result: TrialResult, disabled: Iterable[str] = (), enabled: Ite
         out.extend(checker(result))
     result.checked = checked
     return out
-
-
-# The bundled checkers register themselves on import (after the registry exists).
-import chaos.invariants  # noqa: E402,F401
