@@ -277,10 +277,16 @@ class Executor:
                     from chaos.shutdown.signals import sigterm_scope
 
                     self.sigterm = stack.enter_context(sigterm_scope())
+                # What the clock could not make deterministic is journaled; the judge makes
+                # the trial inconclusive ("nondeterministic: <source>").
+                def nondeterministic(source: str) -> None:
+                    self.ctx.event("nondeterministic", None, source)
+
                 if self.drive.is_async:
-                    run_async(lambda: self._amain(steps), mode=self.clock, seed=self.seed, describe_stuck=self._stuck)
+                    run_async(lambda: self._amain(steps), mode=self.clock, seed=self.seed, describe_stuck=self._stuck,
+                              on_nondeterminism=nondeterministic)
                 else:
-                    run_sync(lambda: self._smain(steps), mode=self.clock, seed=self.seed)
+                    run_sync(lambda: self._smain(steps), mode=self.clock, seed=self.seed, on_nondeterminism=nondeterministic)
             runs = [s for s in journal.steps if s.kind in ("invoke", "resume") and s.outcome != "skipped"]
             end = runs[-1].outcome if runs else "ok"
             # A run stopped at interrupt() ended as designed: the thread waits for its answer.

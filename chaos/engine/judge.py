@@ -22,8 +22,21 @@ def judge(result: TrialResult, checks: Checks, *, extra_disable: tuple[str, ...]
         # with one thread's checkpoints cannot judge a batch.
         off += [n for n in ONE_THREAD_CHECKERS if n in checker_names() and n not in off]
     result.violations = run_checkers(result, off, checks.enable)
-    result.inconclusive = baseline_problem(result.baseline)
+    result.inconclusive = baseline_problem(result.baseline) or nondeterminism(result.journal, result.baseline)
     return result
+
+
+def nondeterminism(*journals: Journal | None) -> str | None:
+    """``nondeterministic: <source>`` when a run met a source the clock could not control.
+
+    The verdict of such a trial could flip between reruns of one seed; the source (see
+    `chaos.simtime.serial`) is the same on every rerun, so the trial says so every time.
+    """
+    for journal in journals:
+        for event in journal.events if journal is not None else ():
+            if event.kind == "nondeterministic":
+                return f"nondeterministic: {event.detail}"
+    return None
 
 
 #: Checkers that match journal attempts with the checkpoints of the trial's one thread.

@@ -21,11 +21,13 @@ import concurrent.futures
 import heapq
 import math
 import selectors
+import threading
 from asyncio import events, futures
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from chaos.simtime.clock import VirtualClock, real_monotonic
+from chaos.simtime.serial import report_nondeterminism
 
 __all__ = ["SimulatedDeadlock", "TieBreak", "VirtualEventLoop"]
 
@@ -34,13 +36,22 @@ TieBreak = Literal["fifo", "seeded"]
 #: Real seconds the loop may block while a hold is active or executor work is in flight.
 DEFAULT_REAL_WAIT_CAP: float = 120.0
 
+#: Real seconds an executor job that has posted work to the loop may keep running before the
+#: loop stops waiting for it (it is then most likely waiting for the loop itself, e.g. through
+#: ``asyncio.run_coroutine_threadsafe(...).result()``) and lets it run concurrently.
+CALLBACK_GRACE: float = 1.0
+
 _MASK64 = (1 << 64) - 1
 
 
-class SimulatedDeadlock(RuntimeError):
+class SimulatedDeadlock(BaseException):
     """Nothing in a simulated trial can ever wake up again (or a real wait exceeded its cap).
 
-    In real time this trial would hang forever; under simulation it fails fast instead.
+    In real time this trial would hang forever; under simulation it fails fast instead. A
+    `BaseException` (as `asyncio.CancelledError` and `chaos.ChaosAbort` are), not an
+    `Exception`: a user's ``except Exception``, a LangGraph error handler or a retry policy
+    must never turn "this run would hang forever" into a fallback answer; trials report it as
+    a ``liveness`` violation.
     """
 
 
@@ -102,6 +113,30 @@ class _OrderedTimerHandle(events.TimerHandle):
     __hash__ = events.TimerHandle.__hash__
 
 
+class _SeqTask(asyncio.Task):  # type: ignore[type-arg]
+    """A Task that hashes by its creation number on its loop, not by its memory address.
+
+    LangGraph iterates sets of tasks (``for watchdog in done`` after ``asyncio.wait``: a run and
+    an idle timeout due at the same instant), and a set of objects hashed by address iterates
+    in an order that changes from one process, or one rerun, to the next. Numbered, the order
+    follows the (deterministic) order of creation.
+    """
+
+    _chaos_seq: int = 0
+
+    def __hash__(self) -> int:
+        return self._chaos_seq
+
+
+class _SeqFuture(asyncio.Future):  # type: ignore[type-arg]
+    """A Future hashed by creation number (see `_SeqTask`): ``asyncio.wait`` puts them in sets."""
+
+    _chaos_seq: int = 0
+
+    def __hash__(self) -> int:
+        return self._chaos_seq
+
+
 class _VirtualSelector(selectors.BaseSelector):
     """Wraps a real selector; its ``select()`` decides between real waiting and skipping time."""
 
@@ -149,11 +184,19 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         real_wait_cap: real seconds to block while a hold or executor work is pending before
             raising :class:`SimulatedDeadlock`.
 
-    The default executor is a one-thread ``ThreadPoolExecutor``: sync node bodies (LangGraph runs
-    them through ``run_in_executor``) and ``asyncio.to_thread`` calls then run one at a time in
-    submission order, so their side effects and their ``time.sleep`` advances of the shared
-    clock happen in a deterministic order. A body that blocks waiting for another executor job
-    would deadlock (caught by ``real_wait_cap``); that is the price of determinism.
+    The default executor is a one-thread ``ThreadPoolExecutor``, and an executor job runs to
+    completion *before the loop takes its next step* (the loop thread waits for it): sync node
+    bodies (LangGraph runs them through ``run_in_executor``) and ``asyncio.to_thread`` calls are
+    atomic steps of the simulation, one at a time in submission order. Their side effects, their
+    ``time.sleep`` advances of the shared clock and, above all, the moment the loop learns that a
+    job finished no longer depend on the OS scheduler: a parallel sync sibling of a failing node
+    has always finished (or never started) when LangGraph cancels the superstep, on every rerun.
+
+    A job that posts work to the loop and then waits for it (``run_coroutine_threadsafe(...)
+    .result()``, an async-only saver called from a sync body) cannot be atomic: after
+    `CALLBACK_GRACE` real seconds the loop lets it run concurrently and records the source in
+    `nondeterminism` (trials report it as ``inconclusive``, reason ``nondeterministic: ...``).
+    A job that never finishes is caught by ``real_wait_cap``.
     """
 
     def __init__(
@@ -173,6 +216,12 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         self._real_wait_exceeded = False
         self._deadlock_handler: Callable[[], None] | None = None
         self._deadlock_fired = False
+        #: The thread of the executor job the loop is waiting for, and whether it posted work.
+        self._object_seq = 0
+        self._job_thread: int | None = None
+        self._job_posted = False
+        #: Sources of nondeterminism the loop could not control, in the order they happened.
+        self.nondeterminism: list[str] = []
         vselector = _VirtualSelector()
         super().__init__(selector=vselector)
         vselector.loop = self
@@ -228,6 +277,29 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         timer._scheduled = True  # type: ignore[attr-defined]
         return timer
 
+    # -- tasks and futures: hashed by creation order ---------------------------------------
+    def _number(self, obj: _SeqTask | _SeqFuture) -> None:
+        self._object_seq += 1
+        obj._chaos_seq = self._object_seq
+
+    def create_task(self, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:  # type: ignore[override]
+        if self._task_factory is not None:  # type: ignore[attr-defined]
+            return super().create_task(coro, **kwargs)
+        self._check_closed()
+        name = kwargs.pop("name", None)
+        task = _SeqTask(coro, loop=self, **kwargs)
+        self._number(task)
+        if name is not None:
+            task.set_name(name)
+        if task._source_traceback:  # type: ignore[attr-defined]
+            del task._source_traceback[-1]  # type: ignore[attr-defined]
+        return task
+
+    def create_future(self) -> asyncio.Future[Any]:
+        fut = _SeqFuture(loop=self)
+        self._number(fut)
+        return fut
+
     # -- executor ------------------------------------------------------------------------
     @property
     def executor_inflight(self) -> int:
@@ -255,11 +327,47 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
             if executor is None:  # pragma: no cover - we always set one
                 executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
                 self._default_executor = executor
-        cfut = executor.submit(func, *args)
+        finished = threading.Event()
+
+        def job() -> Any:
+            self._job_thread = threading.get_ident()
+            return func(*args)
+
+        self._job_posted = False
+        cfut = executor.submit(job)
         self._executor_inflight += 1
         afut = futures.wrap_future(cfut, loop=self)
         cfut.add_done_callback(self._executor_job_done)
+        # Last: when it fires, the result relay and the in-flight decrement are already queued.
+        cfut.add_done_callback(lambda _f: finished.set())
+        self._run_to_completion(func, finished)
         return afut
+
+    def call_soon_threadsafe(self, callback: Callable[..., object], *args: Any, context: Any = None) -> asyncio.Handle:
+        if self._job_thread is not None and threading.get_ident() == self._job_thread:
+            self._job_posted = True
+        return super().call_soon_threadsafe(callback, *args, context=context)
+
+    def _run_to_completion(self, func: Callable[..., Any], finished: threading.Event) -> None:
+        """Wait (on the loop thread) until the job just submitted has finished; see class doc."""
+        start = real_monotonic()
+        try:
+            while not finished.wait(0.05):
+                waited = real_monotonic() - start
+                if self._job_posted and waited >= CALLBACK_GRACE:
+                    name = getattr(func, "__qualname__", None) or repr(func)
+                    source = (
+                        f"executor job {name} waits for work it posted to the event loop, so it "
+                        "runs concurrently with the loop"
+                    )
+                    self.nondeterminism.append(source)
+                    report_nondeterminism(source)
+                    return
+                if waited >= self._real_wait_cap:
+                    return  # the loop's own real-wait cap reports the stuck job
+        finally:
+            self._job_thread = None
+            self._job_posted = False
 
     def _executor_job_done(self, _fut: concurrent.futures.Future[Any]) -> None:
         try:

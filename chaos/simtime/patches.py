@@ -23,6 +23,10 @@ raises or is interrupted (each step is registered on an ``ExitStack`` as soon as
 * aiosqlite (under ``AsyncSqliteSaver``): ``Connection._connect``/``_execute``/``close`` hold
   the clock while they await the connection's own worker thread. That thread completes futures with ``call_soon_threadsafe``,
   invisible to the loop, which would otherwise declare a deadlock or skip time mid-query.
+* ``langgraph.pregel._executor.get_executor_for_config`` (the thread pool of LangGraph's sync
+  ``BackgroundExecutor``) yields a `chaos.simtime.serial.AtomicExecutor`: under ``invoke`` the
+  tasks of a superstep run one at a time, in submission order, each to completion before the
+  next is submitted, so a sibling's fate never depends on the OS scheduler.
 * :func:`~chaos.simtime.clock.current_clock` returns the trial's clock.
 
 Wall-clock driver cost, measured on this machine (Python 3.11.7, langgraph 1.2.22 and the
@@ -229,6 +233,14 @@ class _SimSession:
                 if orig is not None and inspect.iscoroutinefunction(orig):
                     stack.callback(setattr, conn_cls, name, orig)
                     setattr(conn_cls, name, _held(self.clock, orig))
+
+        executor = _optional_module("langgraph.pregel._executor")
+        if executor is not None and hasattr(executor, "get_executor_for_config"):
+            from chaos.simtime.serial import atomic_executor_for_config
+
+            saved_pool = executor.get_executor_for_config  # type: ignore[attr-defined]
+            stack.callback(setattr, executor, "get_executor_for_config", saved_pool)
+            executor.get_executor_for_config = atomic_executor_for_config(saved_pool)  # type: ignore[attr-defined]
 
         # Wall clock.
         wall: _WallDriver = _FreezegunWall() if freezegun_active() else _TimeMachineWall()

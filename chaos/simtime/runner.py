@@ -15,6 +15,7 @@ from typing import TypeVar
 from chaos.simtime.clock import ClockMode, RealClock, VirtualClock, use_clock
 from chaos.simtime.loop import SimulatedDeadlock, TieBreak, VirtualEventLoop, describe_tasks
 from chaos.simtime.patches import simulated_patches
+from chaos.simtime.serial import nondeterminism_sink
 
 __all__ = ["run_async", "run_sync"]
 
@@ -28,6 +29,7 @@ def run_async(
     seed: int = 0,
     describe_stuck: Callable[[], str] | None = None,
     tie_break: TieBreak = "fifo",
+    on_nondeterminism: Callable[[str], None] | None = None,
 ) -> T:
     """Run ``await coro_factory()`` to completion on a fresh event loop and return its result.
 
@@ -38,6 +40,9 @@ def run_async(
     :class:`SimulatedDeadlock` is raised, its message including ``describe_stuck()`` (or a
     listing of the pending tasks). ``seed`` drives jitter, the global ``random`` and, with
     ``tie_break="seeded"``, the order of timers due at the same instant.
+
+    Executor jobs (sync node bodies) are atomic steps (see `chaos.simtime.serial`);
+    ``on_nondeterminism(source)`` hears of each one that could not be.
 
     ``mode="real"``: a stock ``asyncio.new_event_loop()`` with no patches; ``current_clock()``
     is a :class:`RealClock`. ``seed``, ``describe_stuck`` and ``tie_break`` are ignored.
@@ -50,26 +55,33 @@ def run_async(
     _check_sync_caller("run_async")
     if mode not in ("simulated", "real"):
         raise ValueError(f"mode must be 'simulated' or 'real', not {mode!r}")
-    with _preserve_current_event_loop():
+    with _preserve_current_event_loop(), nondeterminism_sink(on_nondeterminism):
         if mode == "simulated":
             return _run_simulated(coro_factory, seed, describe_stuck, tie_break)
         return _run_real(coro_factory)
 
 
-def run_sync(fn: Callable[[], T], *, mode: ClockMode = "simulated", seed: int = 0) -> T:
+def run_sync(
+    fn: Callable[[], T],
+    *,
+    mode: ClockMode = "simulated",
+    seed: int = 0,
+    on_nondeterminism: Callable[[str], None] | None = None,
+) -> T:
     """Call ``fn()`` as one trial: e.g. a sync ``graph.invoke``.
 
     ``mode="simulated"``: the same patches as :func:`run_async` without an event loop;
     ``time.sleep`` (LangGraph's sync retry backoff, sync node bodies) advances the virtual clock
-    on any thread. Parallel sync nodes run on real threads, so their order (and the sum their
-    sleeps add to the shared clock) is not deterministic; prefer ``ainvoke`` under
-    :func:`run_async` when order matters. ``mode="real"``: just calls ``fn`` with a real clock
-    current.
+    on any thread. The parallel tasks of a superstep still run on LangGraph's thread pool, but
+    one at a time in submission order, each to completion (`chaos.simtime.serial`), so their
+    order, their side effects and the sum their sleeps add to the clock are the same on every
+    rerun; ``on_nondeterminism(source)`` hears of a task that could not be run so.
+    ``mode="real"``: just calls ``fn`` with a real clock current.
     """
     _check_sync_caller("run_sync")
     if mode == "simulated":
         clock = VirtualClock()
-        with simulated_patches(clock, seed=seed):
+        with simulated_patches(clock, seed=seed), nondeterminism_sink(on_nondeterminism):
             return fn()
     if mode == "real":
         with use_clock(RealClock()):
@@ -179,7 +191,7 @@ def _finish_loop(loop: asyncio.AbstractEventLoop) -> None:
         if tasks:
             loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
-    except Exception:
+    except (Exception, SimulatedDeadlock):
         # A leftover task that ignores cancellation and hangs (SimulatedDeadlock) must not mask
         # the trial's own outcome; the loop is closed regardless.
         pass
