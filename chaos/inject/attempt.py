@@ -19,6 +19,7 @@ from chaos.errors import ChaosAbort
 from chaos.faults import Hang, HttpStatus, Injection, LostResult, RaiseError, Slow, Stall, TransportError
 from chaos.inject.nodes import NodeInfo
 from chaos.journal import AttemptRecord
+from chaos.simtime.serial import set_job_labeler
 
 #: The node attempt whose body is running in this context (None outside instrumented nodes).
 #: HTTP fault routing reads it to tell which node and attempt sent a request.
@@ -31,6 +32,15 @@ def current_attempt() -> AttemptRecord | None:
     """The journal record of the node attempt running in this context, if any."""
     att = _CURRENT_ATTEMPT.get()
     return att.rec if att is not None else None
+
+
+def _label_job() -> str | None:
+    rec = current_attempt()
+    return f"sync node {rec.node!r} (attempt {rec.attempt})" if rec is not None else None
+
+
+# Simulated time names the thread's work after the node attempt running on it.
+set_job_labeler(_label_job)
 
 
 

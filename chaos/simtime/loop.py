@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from chaos.simtime.clock import VirtualClock, real_monotonic
-from chaos.simtime.serial import report_nondeterminism
+from chaos.simtime.serial import job_label, report_nondeterminism
 
 __all__ = ["SimulatedDeadlock", "TieBreak", "VirtualEventLoop"]
 
@@ -220,6 +220,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         self._object_seq = 0
         self._job_thread: int | None = None
         self._job_posted = False
+        self._job_label: str | None = None
         #: Sources of nondeterminism the loop could not control, in the order they happened.
         self.nondeterminism: list[str] = []
         vselector = _VirtualSelector()
@@ -344,8 +345,9 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         return afut
 
     def call_soon_threadsafe(self, callback: Callable[..., object], *args: Any, context: Any = None) -> asyncio.Handle:
-        if self._job_thread is not None and threading.get_ident() == self._job_thread:
+        if self._job_thread is not None and threading.get_ident() == self._job_thread and not self._job_posted:
             self._job_posted = True
+            self._job_label = job_label()
         return super().call_soon_threadsafe(callback, *args, context=context)
 
     def _run_to_completion(self, func: Callable[..., Any], finished: threading.Event) -> None:
@@ -355,10 +357,10 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
             while not finished.wait(0.05):
                 waited = real_monotonic() - start
                 if self._job_posted and waited >= CALLBACK_GRACE:
-                    name = getattr(func, "__qualname__", None) or repr(func)
                     source = (
-                        f"executor job {name} waits for work it posted to the event loop, so it "
-                        "runs concurrently with the loop"
+                        f"{self._job_label or 'an executor job'} waits for work it posted to the event "
+                        "loop (e.g. run_coroutine_threadsafe(...).result()), so it runs concurrently "
+                        "with the loop"
                     )
                     self.nondeterminism.append(source)
                     report_nondeterminism(source)

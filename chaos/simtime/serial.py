@@ -20,7 +20,14 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["BLOCKED_GRACE", "AtomicExecutor", "nondeterminism_sink", "report_nondeterminism"]
+__all__ = [
+    "BLOCKED_GRACE",
+    "AtomicExecutor",
+    "job_label",
+    "nondeterminism_sink",
+    "report_nondeterminism",
+    "set_job_labeler",
+]
 
 T = TypeVar("T")
 
@@ -29,6 +36,20 @@ T = TypeVar("T")
 BLOCKED_GRACE: float = 10.0
 
 _sink: Callable[[str], None] | None = None
+#: Names the work running on the calling thread (``sync node 'fetch'``), for messages that must
+#: read the same on every rerun (no addresses). Set by `chaos.inject`.
+_labeler: Callable[[], str | None] | None = None
+
+
+def set_job_labeler(labeler: Callable[[], str | None] | None) -> None:
+    """Install the function that names the work on the calling thread (see `job_label`)."""
+    global _labeler
+    _labeler = labeler
+
+
+def job_label() -> str | None:
+    """What the calling thread is running, as the labeler names it (None when unknown)."""
+    return _labeler() if _labeler is not None else None
 
 
 def report_nondeterminism(source: str) -> None:

@@ -7,12 +7,13 @@ before a failure cancelled the superstep.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from langgraph.graph import StateGraph
+from langgraph.graph import END, START, StateGraph
 
 from chaos import Chaos
 from chaos.inject import instrument
@@ -53,16 +54,16 @@ def run_suite_case(graph: str, kind: str, invoke: str) -> str:
     try:
         inj = case.injection
         harness.inject(inj.fault, node=inj.node, attempts=sorted(inj.attempts or ()), times=inj.times)
-        result = harness.run(builder, {}, invoke=invoke, raise_on_violation=False)  # type: ignore[arg-type]
+        result = harness.run(builder, {}, drive=invoke, raise_on_violation=False)
         return fingerprint(result)
     finally:
         harness.close()
 
 
-@pytest.mark.parametrize("invoke", ["async", "sync"])
+@pytest.mark.parametrize("invoke", ["astream", "stream"])
 @pytest.mark.parametrize("graph", list(GRAPHS))
 def test_every_suite_kind_replays_one_verdict_and_journal(graph: str, invoke: str) -> None:
-    if invoke == "sync" and graph in ("parallel_async", "send_fanout_async"):
+    if invoke == "stream" and graph in ("parallel_async", "send_fanout_async"):
         pytest.skip("async nodes cannot run under invoke='sync'")
     for kind in SUITE_KINDS:
         seen = {run_suite_case(graph, kind, invoke) for _ in range(REPEATS)}
@@ -116,3 +117,41 @@ def test_a_kill_trial_replays_one_verdict_and_journal_without_real_timestamps() 
         seen.add((result.verdict, stable(result)))
         harness.close()
     assert len(seen) == 1
+
+
+LOOP: list[asyncio.AbstractEventLoop] = []
+
+
+async def note_loop(state: graphs.S) -> dict[str, Any]:
+    LOOP[:] = [asyncio.get_running_loop()]
+    return {"log": ["noted"]}
+
+
+def waits_for_the_loop(state: graphs.S) -> dict[str, Any]:
+    # A sync body that posts work to the event loop and blocks on its answer cannot be an
+    # atomic step of the simulation.
+    asyncio.run_coroutine_threadsafe(asyncio.sleep(0), LOOP[0]).result()
+    return {"log": ["answered"]}
+
+
+def loop_waiter() -> StateGraph:
+    g = StateGraph(graphs.S)
+    g.add_node("note", note_loop)
+    g.add_node("wait", waits_for_the_loop)
+    g.add_edge(START, "note")
+    g.add_edge("note", "wait")
+    g.add_edge("wait", END)
+    return g
+
+
+def test_a_source_the_clock_cannot_control_makes_the_trial_inconclusive_every_time() -> None:
+    reasons = set()
+    for _ in range(2):
+        harness = Chaos(seed=SEED, test_id="determinism::loop-waiter")
+        result = harness.run(loop_waiter(), {}, raise_on_violation=False)
+        reasons.add((result.verdict, result.inconclusive))
+        harness.close()
+    assert len(reasons) == 1, reasons
+    [(verdict, reason)] = reasons
+    assert verdict == "inconclusive"
+    assert reason.startswith("nondeterministic: sync node 'wait' (attempt 1) waits for work it posted")
