@@ -47,7 +47,12 @@ def eligible_nodes(inst: InstrumentedGraph, kind: str) -> list[NodeInfo]:
 
 
 def reachable_sites(
-    inst: InstrumentedGraph, input: Any, *, config: dict[str, Any] | None = None, around: Sequence[Any] = ()
+    inst: InstrumentedGraph,
+    input: Any,
+    *,
+    config: dict[str, Any] | None = None,
+    around: Sequence[Any] = (),
+    context: Any = None,
 ) -> frozenset[str]:
     """The nodes that run when ``input`` meets no fault (one simulated run, memoised).
 
@@ -61,7 +66,7 @@ def reachable_sites(
     key = ("reachable", json.dumps(input, sort_keys=True, default=repr), json.dumps(config, sort_keys=True, default=repr))
     if key not in inst.memo:
         # The fault-free baseline of seed 0, the one the engine memoises for such trials.
-        spec = TrialSpec(graph=inst, input=input, test_id="chaos-suite-reachability", config=config,
+        spec = TrialSpec(graph=inst, input=input, test_id="chaos-suite-reachability", config=config, context=context,
                          around=tuple(around), source=inst)
         journal = run_baseline(spec, thread_id_for(key[1], "reachability", 0))
         inst.memo[key] = frozenset(a.node for a in journal.attempts)

@@ -2,10 +2,14 @@
 
 Every probe goes through `chaos.Chaos.run` on simulated time, with a fixed seed (findings must
 not depend on ``--chaos-seed``), on its own thread id. HTTP requests are recorded by patching
-``httpx.Client.send`` / ``httpx.AsyncClient.send`` for the duration of the run, so requests made
-by SDKs built on httpx (with their own retry loops) are seen one by one, attributed to the node
-attempt that sent them. Nothing here reaches the network on its own: a graph that calls real
-endpoints should be audited with its HTTP faked (respx, ``httpx.MockTransport``), as in tests.
+``send`` of ``httpx`` and ``httpx2`` clients for the duration of the run, so requests made by SDKs
+(openai>=3 and anthropic are on httpx2, with their own retry loops) are seen one by one,
+attributed to the node attempt that sent them.
+
+The probes run on the same sealed network as trials (`chaos.http.seal`): no request leaves the
+process. Unless the caller brings its own `chaos.http.HttpChaos` among the hooks, the probes
+get one with the built-in model fakes (`chaos.http.fakes`); the storm probe answers every
+request with 503, whatever the client.
 """
 
 from __future__ import annotations
@@ -31,12 +35,23 @@ Responder = Callable[[httpx.Request], httpx.Response]
 HANDLER_PROBE_ERROR = RuntimeError("chaos audit: probe of the error handler")
 
 
+def _httpx2_clients() -> tuple[Any, Any] | None:
+    try:
+        import httpx2
+    except ImportError:  # pragma: no cover - httpx2 comes with openai>=3
+        return None
+    return httpx2.Client, httpx2.AsyncClient
+
+
 def record_http(respond: Responder | None = None) -> RunHook:
-    """A run hook that journals every httpx request; with ``respond``, answers them itself."""
+    """A run hook that journals every httpx/httpx2 request; with ``respond``, httpx requests are
+    answered by it (httpx2 ones by the sealed network's routes, see `Prober`)."""
 
     @contextmanager
     def hook(ctx: RunContext) -> Iterator[None]:
         sync_send, async_send = httpx.Client.send, httpx.AsyncClient.send
+        second = _httpx2_clients()
+        saved2 = (second[0].send, second[1].send) if second else None
 
         sink: list[HttpRecord] = []
 
@@ -80,18 +95,53 @@ def record_http(respond: Responder | None = None) -> RunHook:
             note(request, response.status_code, None)
             return response
 
+        def recorded_sync(original: Any) -> Any:
+            def send2(self: Any, request: Any, **kwargs: Any) -> Any:
+                try:
+                    response = original(self, request, **kwargs)
+                except Exception as exc:
+                    note(request, None, exc)
+                    raise
+                note(request, response.status_code, None)
+                return response
+
+            return send2
+
+        def recorded_async(original: Any) -> Any:
+            async def asend2(self: Any, request: Any, **kwargs: Any) -> Any:
+                try:
+                    response = await original(self, request, **kwargs)
+                except Exception as exc:
+                    note(request, None, exc)
+                    raise
+                note(request, response.status_code, None)
+                return response
+
+            return asend2
+
         httpx.Client.send = send  # type: ignore[method-assign]
         httpx.AsyncClient.send = asend  # type: ignore[method-assign]
+        if second and saved2:
+            second[0].send = recorded_sync(saved2[0])
+            second[1].send = recorded_async(saved2[1])
         try:
             yield
         finally:
             httpx.Client.send = sync_send  # type: ignore[method-assign]
             httpx.AsyncClient.send = async_send  # type: ignore[method-assign]
+            if second and saved2:
+                second[0].send, second[1].send = saved2
             # A router of the caller's (chaos.http) may have journaled the same requests.
             if not ctx.journal.http:
                 ctx.journal.http.extend(sink)
 
     return hook
+
+
+def _is_http(hook: Any) -> bool:
+    from chaos.http import HttpChaos
+
+    return isinstance(hook, HttpChaos)
 
 
 def unavailable(request: httpx.Request) -> httpx.Response:
@@ -119,9 +169,27 @@ class Prober:
         self.config = config
         self.context = context
 
+    def _network(self, respond: Responder | None) -> list[RunHook]:
+        """The sealed network of a probe run: the caller's `HttpChaos` if it brought one, else
+        one with the model fakes; the storm probe's answers every request with 503."""
+        from chaos.http import HttpChaos
+        from chaos.http.fakes import ModelFakes
+        from chaos.http.seal import service_endpoints
+
+        graph = self.harness.instrument(self.graph).graph
+        allow = service_endpoints(graph.checkpointer, graph.cache, graph.store)
+        if respond is not None:
+            storm = HttpChaos(seal=True, allow=allow)
+            storm.route().mock(side_effect=respond)
+            return [storm]
+        if any(isinstance(h, HttpChaos) for h in self.hooks):
+            return []
+        return [HttpChaos(seal=True, allow=allow, fakes=ModelFakes())]
+
     def run(self, *, respond: Responder | None = None) -> TrialResult:
-        """One run with the harness's current injections, HTTP recorded."""
-        self.harness.around[:] = [*self.hooks, record_http(respond)]
+        """One run with the harness's current injections, on the sealed network, HTTP recorded."""
+        hooks = [h for h in self.hooks if respond is None or not _is_http(h)]
+        self.harness.around[:] = [*hooks, *self._network(respond), record_http(respond)]
         try:
             result = self.harness.run(
                 self.graph,

@@ -10,8 +10,13 @@ chaos) it routes every request of every ``httpx``/``httpx2`` client to itself (s
    decision of the harness, so the same seed gives the same faults;
 3. answers from the happy path: the routes of ``chaos.http`` (respx routes), routers added with
    `HttpChaos.use`, then any respx router the test has active (``respx.mock``, the
-   ``respx_mock`` fixture). A request no route matches fails with `UnmatchedRequest` naming
-   it; a route marked pass-through fails the same way. No request leaves the machine.
+   ``respx_mock`` fixture), then the built-in model fakes when enabled (`chaos.http.fakes`).
+   A request no route matches fails with `UnmatchedRequest` naming it; a route marked
+   pass-through fails the same way. No request leaves the machine.
+
+The other installed HTTP clients (requests, urllib3, urllib, aiohttp) are routed to the same
+run (`chaos.http.seal`); with ``seal=True`` every other socket is refused as well, loopback
+included, but the graph's own services (``allow``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +50,7 @@ from chaos.http.faults import (
     TransportFailure,
     retry_after_header,
 )
+from chaos.http.seal import sealed_clients, sealed_sockets
 from chaos.http.summary import summarize
 from chaos.http.transport import ChaosHandler, Flavor, flavors, user_routers
 from chaos.journal import HttpRecord
@@ -88,11 +94,23 @@ class HttpChaos:
             requests than this in one run is an ``http_retry_budget`` violation. None: no limit.
     """
 
-    def __init__(self, *, max_requests_per_call: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_requests_per_call: int | None = None,
+        fakes: respx.Router | None = None,
+        seal: bool = False,
+        allow: Iterable[tuple[str, int]] = (),
+    ) -> None:
         #: The harness's own routes (strict: a request no route matches is an error).
         self.router = respx.Router(assert_all_called=False, assert_all_mocked=True)
         #: User routers consulted after `router`, in order.
         self.routers: list[respx.Router] = []
+        #: The last source of answers (`chaos.http.fakes.ModelFakes`), after every user route.
+        self.fakes = fakes
+        #: Refuse every other socket too (see `chaos.http.seal.sealed_sockets`).
+        self.seal = seal
+        self.allow = frozenset(allow)
         if max_requests_per_call is not None and max_requests_per_call < 1:
             raise ChaosUsageError(
                 f"max_requests_per_call={max_requests_per_call}: the budget is at least 1 request"
@@ -145,6 +163,9 @@ class HttpChaos:
         with ExitStack() as stack:
             for flavor in flavors():
                 stack.enter_context(flavor.install(_Handler(flavor, run)))
+            stack.enter_context(sealed_clients(run))
+            if self.seal:
+                stack.enter_context(sealed_sockets(self.allow, run.refused))
             try:
                 yield run
             finally:
@@ -175,6 +196,19 @@ class HttpRun:
         self._ordinals: Counter[tuple[str, int, Injection]] = Counter()
         self._windows: dict[Injection, float] = {}
         self._lock = threading.Lock()
+
+    def refused(self, where: tuple[str, int]) -> None:
+        """Journal a connection the sealed network refused (a client no seal answers)."""
+        from chaos.inject import current_attempt
+
+        att = current_attempt()
+        rec = HttpRecord(
+            node=att.node if att else None, task=att.task if att else None,
+            attempt=att.attempt if att else None, method="CONNECT", url=f"tcp://{where[0]}:{where[1]}",
+            time=self.ctx.now(), delivered=False, error="SealedNetworkError",
+        )
+        with self._lock:
+            self.ctx.journal.http.append(rec)
 
     # -- deciding ----------------------------------------------------------------------------
     def begin(self, flavor: Flavor, request: httpx.Request) -> tuple[Exchange, _Decision]:
@@ -326,7 +360,8 @@ class HttpRun:
 
     # -- the happy path ------------------------------------------------------------------------
     def _sources(self, handler: object) -> list[Any]:
-        return [self.owner.router, *self.owner.routers, *user_routers(exclude=handler)]
+        fakes = [self.owner.fakes] if self.owner.fakes is not None else []
+        return [self.owner.router, *self.owner.routers, *user_routers(exclude=handler), *fakes]
 
     def _resolve_sync(self, ex: Exchange, handler: object) -> httpx.Response:
         for router in self._sources(handler):
@@ -384,9 +419,11 @@ class HttpRun:
             if method in ("get", "post", "put", "patch", "delete")
             else f'chaos.http.request("{ex.request.method}", "{url}").respond(200)'
         )
+        toml = f'[[routes]] method = "{ex.request.method}" url = "{url}" json = {{...}}'
         return UnmatchedRequest(
             f"chaos.http: {ex.request.method} {ex.request.url} ({who}): {why}. Add a route for "
-            f"it, e.g. {how}, or pass your respx router with chaos.http.use(router). "
+            f"it, e.g. {how}, or pass your respx router with chaos.http.use(router); with no "
+            f"test code, a table in the --chaos-routes file: {toml}. "
             f"Routes known: {known}."
         )
 

@@ -33,6 +33,7 @@ class Handler(Protocol):
     async def async_handler(self, request: httpx.Request) -> httpx.Response: ...
 
 
+_httpcore2: ModuleType | None
 try:
     import httpcore2 as _httpcore2
 except ImportError:  # pragma: no cover - httpx2 is optional
@@ -56,10 +57,11 @@ if _httpcore2 is not None:
 
         @classmethod
         def from_sync_httpx_response(cls, httpx_response: httpx.Response, target: Any, **kwargs: Any) -> Any:
+            assert _httpcore2 is not None  # this class exists only when it is installed
             return _httpcore2.Response(
                 status=httpx_response.status_code,
                 headers=httpx_response.headers.raw,
-                content=httpx_response.stream,  # type: ignore[arg-type]
+                content=httpx_response.stream,
                 extensions=httpx_response.extensions,
             )
 
@@ -95,7 +97,7 @@ class Flavor:
             yield
         finally:
             if handler in mocker.routers:
-                mocker.routers.remove(handler)  # type: ignore[arg-type]
+                mocker.routers.remove(handler)
             mocker.stop()
 
 

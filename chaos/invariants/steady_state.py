@@ -40,9 +40,45 @@ def handlers_ran(journal: Any) -> set[str]:
 
 
 def _drop(state: Any, fields: set[str]) -> Any:
-    if isinstance(state, dict) and fields:
-        return {k: v for k, v in state.items() if k not in fields}
+    if isinstance(state, dict):
+        return {k: _without_random_ids(v) for k, v in state.items() if k not in fields}
     return state
+
+
+def _without_random_ids(value: Any) -> Any:
+    """Messages with random ids replaced by their position: the uuid4s `add_messages`
+    assigns and LangChain's run ids (``lc_run--<uuid>-0``) are drawn anew on every run, so two
+    correct runs never share them; ids a model API returned (``msg_...``) are kept and compared.
+    """
+    if not isinstance(value, list) or not value:
+        return value
+    try:
+        from langchain_core.messages import BaseMessage
+    except ImportError:  # pragma: no cover - langchain-core comes with langgraph
+        return value
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, BaseMessage) and isinstance(item.id, str) and _is_uuid(item.id):
+            item = item.model_copy(update={"id": f"#{i}"})
+        out.append(item)
+    return out
+
+
+def _is_uuid(text: str) -> bool:
+    import uuid
+
+    if text.startswith("lc_run--"):
+        text = text.removeprefix("lc_run--")
+        candidates = [text, text.rsplit("-", 1)[0]]  # "<uuid>" or "<uuid>-<n>"
+    else:
+        candidates = [text]
+    for candidate in candidates:
+        try:
+            uuid.UUID(candidate)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def _diff(want: Any, got: Any) -> str:

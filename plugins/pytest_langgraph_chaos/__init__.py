@@ -40,6 +40,7 @@ from pytest_langgraph_chaos._settings import (
 from pytest_langgraph_chaos._targets import (
     ChaosTargetCollector,
     ChaosTrialItem,
+    pytest_addhooks,
     pytest_collect_file,
     pytest_collection_modifyitems,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "ChaosTrialItem",
     "chaos",
     "langgraph_chaos",
+    "pytest_addhooks",
     "pytest_addoption",
     "pytest_collect_file",
     "pytest_collection_modifyitems",

@@ -50,11 +50,18 @@ class ChaosAuditItem(ChaosItem):
 
     def runtest(self) -> None:
         from chaos.audit.runner import audit, has_errors
-        from chaos.targets import load_target, parse_input
+        from chaos.zerocode import environment
+        from pytest_langgraph_chaos._targets import audit_setup
 
+        # The probes run with the trials' input, config, context, environment and sealed
+        # network (routes, the session's respx routers, the model fakes).
+        setup, http, context = audit_setup(self.config, self.target)
         findings = audit(
-            load_target(self.target),
-            parse_input(self.input_text, source=self.input_source),
+            setup.graph,
+            setup.input,
+            config=setup.config,
+            context=context,
+            around=[environment(setup.env_with_credentials()), http],
             ignore=self.ignore,
         )
         self.stash[FINDINGS_KEY] = findings

@@ -107,6 +107,22 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
+        "chaos-config",
+        {"default": None, "metavar": "JSON", "help": "The RunnableConfig given to --chaos-target graphs and factories (JSON)"},
+    ),
+    (
+        "chaos-context",
+        {"default": None, "metavar": "JSON", "help": "The run context of --chaos-target graphs (JSON; coerced to the context_schema)"},
+    ),
+    (
+        "chaos-routes",
+        {"default": None, "metavar": "FILE", "help": "TOML happy-path answers ([[routes]], [[model]]) for --chaos-target graphs"},
+    ),
+    (
+        "chaos-answers",
+        {"default": None, "metavar": "JSON", "help": "Values to resume interrupts with (a JSON list, one per interrupt, or one value)"},
+    ),
+    (
         "chaos-seed",
         {
             "type": _seed_value,
@@ -210,6 +226,10 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     )
     for name, kwargs in OPTIONS:
         group.addoption(f"--langgraph-{name}", dest=dest(name), **kwargs)
+    parser.addini("chaos_config", "Default JSON RunnableConfig for chaos targets", default="")
+    parser.addini("chaos_context", "Default JSON run context for chaos targets", default="")
+    parser.addini("chaos_routes", "Default routes file (TOML) for chaos targets", default="")
+    parser.addini("chaos_answers", "Default JSON interrupt answers for chaos targets", default="")
     from pytest_langgraph_chaos._coexist import registered_late
 
     registered_late(parser, pluginmanager)
@@ -284,7 +304,11 @@ def keep_results(config: pytest.Config) -> int:
 
 
 def _targets(config: pytest.Config) -> list[str]:
-    return [*config.getoption("langgraph_chaos_target"), *config.getini("chaos_targets")]
+    """The targets: options and ini, each bare langgraph.json expanded to its graphs; with none,
+    every graph of a langgraph.json in the directory pytest runs in."""
+    from chaos.targets import expand_targets
+
+    return expand_targets([*config.getoption("langgraph_chaos_target"), *config.getini("chaos_targets")])
 
 
 def _retry_budget(config: pytest.Config) -> int:

@@ -7,13 +7,26 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from chaos.http import HttpChaos
     from chaos.inject import InstrumentedGraph
+    from chaos.zerocode import TargetSetup
+
+from pathlib import Path
 
 from pytest_langgraph_chaos._nodes import ChaosCollector, ChaosItem
 from pytest_langgraph_chaos._session import repro_command
 from pytest_langgraph_chaos._audit import ChaosAuditItem
 from pytest_langgraph_chaos._scenarios import is_scenario_file
 from pytest_langgraph_chaos._settings import SEED_KEY, TARGETS_KEY, _clock, _setting, _targets, _trials
+
+
+_SETUPS_KEY = pytest.StashKey[dict[str, tuple["TargetSetup", "HttpChaos"]]]()
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from pytest_langgraph_chaos import _hookspec
+
+    pluginmanager.add_hookspecs(_hookspec)
 
 
 # -- generated trials for --chaos-target ------------------------------------------------------
@@ -61,32 +74,40 @@ class ChaosTrialItem(ChaosItem):
 
     def runtest(self) -> None:
         from chaos.suite import plan_case, reachable_sites
-        from chaos.targets import parse_input
         from chaos.trial import run_trial
+        from chaos.zerocode import unanswered
 
         config = self.config
         seed = config.stash[SEED_KEY]
-        inst = _instrumented_target(config, self.target)
-        raw_input = _setting(config, "langgraph_chaos_input", "chaos_input")
-        source = "--chaos-input" if config.getoption("langgraph_chaos_input") is not None else "chaos_input (ini)"
-        graph_input = parse_input(raw_input, source=source)
+        inst, setup, http = _target_state(config, self.target)
+        hooks = setup.hooks(inst, http)
+        context = setup.context_for(inst)
         case = plan_case(
             inst, target=self.target, kind=self.kind, trial=self.trial, seed=seed,
-            reachable=reachable_sites(inst, graph_input),
+            reachable=reachable_sites(inst, setup.input, config=setup.config, context=context, around=hooks),
         )
         if case.injection is None:
             pytest.skip(f"{self.target}: {self.kind}: {case.skip_reason}")
         result = run_trial(
             inst,
-            graph_input,
+            setup.input,
             injections=[case.injection],
             seed=seed,
             test_id=self.nodeid,
             target=self.target,
             clock=_clock(config),  # type: ignore[arg-type]
+            config=setup.config,
+            context=context,
             disable=config.getini("chaos_disable"),
             repro=repro_command(config, None, select=self.name, target=self.target),
+            around=hooks,
         )
+        missing = unanswered(result.baseline)
+        if missing:
+            # The baseline could not run as production would: no verdict about the faults
+            # (an http_unmatched violation is not a fault's doing either).
+            result.inconclusive = missing
+            result.violations = []
         self.record(result)
 
     def describe(self) -> str:
@@ -141,16 +162,73 @@ def _check_input_shape(value: Any, source: str) -> None:
 
 
 def _instrumented_target(config: pytest.Config, target: str) -> InstrumentedGraph:
+    return _target_state(config, target)[0]
+
+
+def audit_setup(config: pytest.Config, target: str) -> tuple[TargetSetup, HttpChaos, Any]:
+    """What the audit item of ``target`` runs with: the trials' setup, sealed network and context."""
+    inst, setup, http = _target_state(config, target)
+    return setup, http, setup.context_for(inst)
+
+
+def _target_state(config: pytest.Config, target: str) -> tuple[InstrumentedGraph, TargetSetup, HttpChaos]:
+    """The instrumented graph, its setup and its sealed network (built once per target)."""
     from chaos.inject import instrument
     from chaos.savers import default_cache, sqlite_saver_in
-    from chaos.targets import load_target
+    from chaos.targets import applied_env, load
 
     cache = config.stash[TARGETS_KEY]
-    if target not in cache:
-        cache[target] = instrument(
-            load_target(target), checkpointer_factory=sqlite_saver_in, cache_factory=default_cache
-        )
-    return cache[target]
+    setups = config.stash.setdefault(_SETUPS_KEY, {})
+    if target not in setups:
+        setup = _setup(config, target)
+        with applied_env(setup.env):
+            loaded = load(target, config=setup.config)
+        setup.env = {**loaded.env, **setup.env}
+        setup.graph = loaded.graph
+        config.hook.pytest_chaos_setup(setup=setup)
+        if target not in cache:
+            cache[target] = instrument(
+                loaded.graph, checkpointer_factory=sqlite_saver_in, cache_factory=default_cache
+            )
+        setups[target] = (setup, setup.http(cache[target]))
+    setup, http = setups[target]
+    return cache[target], setup, http
+
+
+def _setup(config: pytest.Config, target: str) -> TargetSetup:
+    """The target's setup from the command line and ini (before the conftest hook)."""
+    from chaos.errors import ChaosUsageError
+    from chaos.http.routes_file import load_routes_file
+    from chaos.targets import parse_input, parse_json
+    from chaos.zerocode import TargetSetup
+
+    def text(option: str) -> tuple[str | None, str]:
+        value = config.getoption("langgraph_" + option)
+        if value is not None:
+            return value, "--" + option.replace("_", "-")
+        return config.getini(option) or None, f"{option} (ini)"
+
+    raw, where = text("chaos_input")
+    graph_input = parse_input(raw, source=where)
+    raw, where = text("chaos_config")
+    run_config = parse_json(raw, source=where, example='{"configurable": {"user_id": "u1"}}')
+    if run_config is not None and not isinstance(run_config, dict):
+        raise ChaosUsageError(f"{where}: a RunnableConfig is a JSON object, got {run_config!r}")
+    raw, where = text("chaos_context")
+    context = parse_json(raw, source=where, example='{"model": "openai/gpt-4o-mini"}')
+    raw, where = text("chaos_answers")
+    answers = parse_json(raw, source=where, example='[{"type": "accept"}]', default=[])
+    raw, where = text("chaos_routes")
+    routes = None
+    if raw:
+        path = Path(raw)
+        if not path.is_absolute() and config.getoption("langgraph_chaos_routes") is None:
+            path = Path(config.rootpath) / path  # ini paths are relative to the ini file's dir
+        routes = load_routes_file(path, source=where)
+    return TargetSetup(
+        target, input=graph_input, config=run_config, context=context, routes_file=routes,
+        answers=answers if isinstance(answers, list) else [answers],
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -163,7 +241,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def _add_target_items(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     from chaos.errors import ChaosUsageError
-    from chaos.targets import parse_input
 
     errors = config.stash.setdefault(LOAD_ERRORS_KEY, {})
     for target in _targets(config):

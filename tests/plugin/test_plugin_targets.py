@@ -11,7 +11,7 @@ from tests.plugin.helpers import SUPPORT, SUPPORT_ARGS
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("nope", "*--chaos-target='nope': expected MODULE:ATTR, for example --chaos-target=myapp.graphs:builder"),
+        ("nope", "*--chaos-target='nope': expected MODULE:ATTR, path/to/file.py:ATTR or path/to/langgraph.json:GRAPH, for example --chaos-target=myapp.graphs:builder"),
         (
             "no_such_module:builder",
             "*--chaos-target='no_such_module:builder': cannot import module 'no_such_module'*"
@@ -21,7 +21,7 @@ from tests.plugin.helpers import SUPPORT, SUPPORT_ARGS
         (
             "os:sep",
             "*--chaos-target='os:sep' is a str, not a graph: point it at a StateGraph builder, a compiled graph, "
-            "or a zero-argument function returning one",
+            "an @entrypoint, or a function returning one",
         ),
     ],
 )

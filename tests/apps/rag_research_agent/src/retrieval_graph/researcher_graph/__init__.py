@@ -1,0 +1,2 @@
+# Vendored from langchain-ai/rag-research-agent-template@39f3ce6a (MIT License, Copyright (c) 2024 LangChain; see LICENSE).
+"""Researcher Graph Module."""
