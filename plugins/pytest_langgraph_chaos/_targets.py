@@ -241,6 +241,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def _add_target_items(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     from chaos.errors import ChaosUsageError
+    from chaos.targets import parse_input
 
     errors = config.stash.setdefault(LOAD_ERRORS_KEY, {})
     for target in _targets(config):
