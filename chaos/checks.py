@@ -51,6 +51,7 @@ BUILTIN_CHECKERS: tuple[tuple[str, str], ...] = (
     ("steady_state", "chaos.invariants.steady_state"),
     ("retry_schedule", "chaos.invariants.retry_schedule"),
     ("retry_after", "chaos.invariants.retry_after"),
+    ("transient_fatal", "chaos.invariants.transient_fatal"),
     ("error_handler", "chaos.invariants.error_handler"),
     ("no_partial_writes", "chaos.invariants.no_partial_writes"),
     ("cache_ttl", "chaos.invariants.cache_ttl"),
@@ -63,7 +64,6 @@ BUILTIN_CHECKERS: tuple[tuple[str, str], ...] = (
     ("interrupts_answered", "chaos.invariants.interrupts"),
     ("handled_failures", "chaos.invariants.handled"),
     ("http_unmatched", "chaos.http.checks"),
-    ("http_429_fatal", "chaos.http.checks"),
     ("http_retry_budget", "chaos.http.checks"),
     ("drained", "chaos.shutdown.result"),
     ("resumed", "chaos.shutdown.result"),
@@ -98,6 +98,27 @@ def _ordered() -> dict[str, Checker]:
     table = [name for name, _m in BUILTIN_CHECKERS if name in _CHECKERS]
     users = [name for name in _CHECKERS if name not in _BUILTIN_NAMES]
     return {name: _CHECKERS[name] for name in table + users}
+
+
+#: Old invariant names still accepted by ``disable``/``enable``, with a DeprecationWarning.
+DEPRECATED_NAMES: dict[str, str] = {"http_429_fatal": "transient_fatal"}
+
+
+def _current_names(names: Iterable[str]) -> set[str]:
+    """``names`` with deprecated ones replaced by their successor (and a warning)."""
+    out = set()
+    for name in names:
+        new = DEPRECATED_NAMES.get(name)
+        if new is not None and name not in _CHECKERS:
+            import warnings
+
+            warnings.warn(
+                f"invariant {name!r} is deprecated: it is now {new!r} (every transient fault, not only a 429); "
+                f"use {new!r}", DeprecationWarning, stacklevel=3,
+            )
+            name = new
+        out.add(name)
+    return out
 
 
 def register_checker(
@@ -167,7 +188,7 @@ def opt_in_names() -> list[str]:
 def run_checkers(result: TrialResult, disabled: Iterable[str] = (), enabled: Iterable[str] = ()) -> list[Violation]:
     """Run every registered checker except those ``disabled``; opt-in ones only if ``enabled``."""
     checkers = _ordered()
-    off, on = set(disabled), set(enabled)
+    off, on = _current_names(disabled), _current_names(enabled)
     for what, names in (("turn off", off), ("turn on", on)):
         unknown = names - set(checkers)
         if unknown:

@@ -12,7 +12,8 @@ responses, stalled and cut streams.
 ``chaos.http`` (`HttpChaos`) holds the happy path (respx routes) and intercepts every
 ``httpx``/``httpx2`` request during a run; `faults` is the vocabulary; `summarize` shows how
 SDK retries and graph retries multiply. Importing this package registers the
-``http_unmatched``, ``http_429_fatal`` and ``http_retry_budget`` invariants.
+``http_unmatched`` and ``http_retry_budget`` invariants (a run that dies of a 429 or any other
+transient fault: ``transient_fatal``).
 """
 
 from __future__ import annotations

@@ -127,5 +127,5 @@ def test_default_retry_policy_and_a_rate_limit_fail_the_run_with_a_clear_violati
     harness.http.get(API).respond(200, json={"hits": 5})
     harness.inject(http_faults.rate_limited(retry_after=2), node="search", attempts=[1])
     result = harness.run(builder(search, RetryPolicy()), {}, raise_on_violation=False)
-    assert [v.invariant for v in result.violations] == ["http_429_fatal"]
+    assert [v.invariant for v in result.violations] == ["transient_fatal"]
     assert "Retry-After: 2" in result.violations[0].message

@@ -130,30 +130,31 @@ def test_langgraphs_default_retry_policy_gives_up_on_the_429_and_the_report_says
 
     assert requests(result) == [(1, 0.0, 429, None)]
     assert (result.journal.outcome, result.journal.error) == ("error", "HTTPStatusError")
-    [violation] = result.violated("http_429_fatal")
+    [violation] = result.violated("transient_fatal")
     assert violation.node == "fetch"
-    assert "node 'fetch' gave up on HTTP 429 Too Many Requests from GET https://api.example.com/items" in violation.message
-    assert "attempt 1 of 1, Retry-After: 2" in violation.message
-    assert "LangGraph's default retry_on, which retries 5xx but not 429" in violation.message
+    assert ("node 'fetch' gave up on a transient httpx.HTTPStatusError (HTTP 429, Retry-After: 2) from GET "
+            "https://api.example.com/items") in violation.message
+    assert "attempt 1" in violation.message
+    assert "LangGraph's default retry_on retries 5xx but not 429" in violation.message
     assert "RetryPolicy(retry_on=lambda e:" in violation.message
-    with pytest.raises(AssertionError, match=r"\[http_429_fatal\] node 'fetch' gave up on HTTP 429"):
+    with pytest.raises(AssertionError, match=r"\[transient_fatal\] node 'fetch' gave up on a transient httpx.HTTPStatusError \(HTTP 429"):
         chaos.run(builder(retry=RetryPolicy()), {})
 
 
 def test_a_node_without_any_retry_policy_is_told_so(chaos: Chaos) -> None:
     chaos.inject(http_faults.status(429), node="fetch")
     result = chaos.run(builder(retry=None), {}, raise_on_violation=False)
-    [violation] = result.violated("http_429_fatal")
-    assert "The node has no RetryPolicy." in violation.message
+    [violation] = result.violated("transient_fatal")
+    assert "The node has no RetryPolicy" in violation.message
 
 
 def test_a_policy_that_retries_429_but_runs_out_of_attempts_is_told_the_limit_outlasted_it(chaos: Chaos) -> None:
     chaos.inject(http_faults.status(429, retry_after=60), node="fetch")
     result = chaos.run(builder(), {}, raise_on_violation=False)
     assert [h.status for h in result.journal.http] == [429, 429, 429, 429]
-    [violation] = result.violated("http_429_fatal")
-    assert "attempt 4 of 4, Retry-After: 60" in violation.message
-    assert "gave up after max_attempts=4" in violation.message
+    [violation] = result.violated("transient_fatal")
+    assert "(HTTP 429, Retry-After: 60)" in violation.message and "attempt 4" in violation.message
+    assert "the attempts ran out: max_attempts=4" in violation.message
 
 
 def test_a_5xx_is_retried_by_the_default_policy(chaos: Chaos) -> None:

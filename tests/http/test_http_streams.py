@@ -83,7 +83,9 @@ def test_a_stalled_stream_ends_at_the_idle_timeout(chaos: Chaos) -> None:
     chaos.inject(http_faults.stalled_stream(after_chunks=2), node="listen")
     idle = TimeoutPolicy(run_timeout=30, idle_timeout=5, refresh_on="heartbeat")
 
-    result = chaos.run(builder(timeout=idle), {})
+    result = chaos.run(builder(timeout=idle), {}, raise_on_violation=False)
+    # No RetryPolicy: the stall kills the run, which transient_fatal reports (a true violation).
+    assert [v.invariant for v in result.violations] == ["transient_fatal"]
 
     # Events 1 and 2 arrive at t=0 and t=1 and are done (heartbeat) at t=2; then silence, and
     # the idle watchdog fires 5 s after the last heartbeat.
@@ -98,7 +100,8 @@ def test_a_stalled_stream_ends_at_the_idle_timeout(chaos: Chaos) -> None:
 
 def test_a_stalled_stream_under_run_timeout_only_ends_at_the_run_timeout(chaos: Chaos) -> None:
     chaos.inject(http_faults.stalled_stream(after_chunks=2), node="listen")
-    result = chaos.run(builder(timeout=TimeoutPolicy(run_timeout=30)), {})
+    result = chaos.run(builder(timeout=TimeoutPolicy(run_timeout=30)), {}, raise_on_violation=False)
+    assert [v.invariant for v in result.violations] == ["transient_fatal"]
     [attempt] = result.attempts("listen")
     assert (attempt.outcome, attempt.timeout_kind, attempt.end) == ("timeout", "run", 30.0)
 
@@ -106,7 +109,8 @@ def test_a_stalled_stream_under_run_timeout_only_ends_at_the_run_timeout(chaos: 
 def test_the_clients_read_timeout_fires_first_when_it_is_shorter(chaos: Chaos) -> None:
     chaos.inject(http_faults.stalled_stream(after_chunks=2), node="listen")
     idle = TimeoutPolicy(run_timeout=30, idle_timeout=5, refresh_on="heartbeat")
-    result = chaos.run(builder(listen_impatiently, timeout=idle), {})
+    result = chaos.run(builder(listen_impatiently, timeout=idle), {}, raise_on_violation=False)
+    assert [v.invariant for v in result.violations] == ["transient_fatal"]
     [attempt] = result.attempts("listen")
     # The stall starts when the client asks for event 3 (t=2); its 3 s read timeout wins.
     assert (attempt.outcome, attempt.error, attempt.end) == ("error", "ReadTimeout", 5.0)

@@ -234,7 +234,7 @@ def test_the_terminal_summary_shows_the_seed_and_the_faults_injected_by_kind(
             "*- chaos summary -*",
             "seed=31  trials=2  passed=2  failed=0",
             "faults injected: http_status=2, slow=1",
-            "invariants checked: *faults_fired, *liveness, *steady_state",
+            "invariants checked: *faults_fired, *liveness, *steady_state*",
             "invariants violated: none",
             "slowest trials: *",
         ],
