@@ -22,7 +22,7 @@ Every front end is a thin layer over `chaos.engine` (one spec, one executor, one
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 
@@ -58,6 +58,8 @@ class Chaos:
         clock: ClockName = "simulated",
         repro: str | None = None,
         disable: Sequence[str] = (),
+        keep_results: int | None = None,
+        on_result: Callable[[TrialResult], None] | None = None,
         **deprecated: Any,
     ) -> None:
         disable = _aliases("Chaos", deprecated, disable, (), ())[0]
@@ -68,7 +70,15 @@ class Chaos:
         #: Invariants turned off for every run of this object (``chaos_disable``, the marker).
         self.disable = list(disable)
         self.injections: list[Injection] = []
+        #: The latest results (all of them, or the last ``keep_results``: the ``chaos_keep_results``
+        #: ini setting bounds what a long test holds in memory; ``on_result`` sees every one).
         self.results: list[TrialResult] = []
+        self.keep_results = keep_results
+        self.on_result = on_result
+        #: How many results were produced (numbering does not depend on the window).
+        self.trials_done = 0
+        #: What test-scope strictness needs of every result, however many ``results`` keeps.
+        self.fired_summaries: list[dict[str, Any]] = []
         #: How many runs were started (also those that raised before producing a result).
         self.runs_started = 0
         #: Context managers entered around every run (see `chaos.trial.RunHook`).
@@ -175,7 +185,7 @@ class Chaos:
         inst = self.instrument(graph)
         if any(inj.fault.level == "http" for inj in self.injections):
             _ = self.http  # transport-level faults need the HTTP router around the runs
-        n = len(self.results)
+        n = self.trials_done
         result = run_trial(
             inst,
             input,
@@ -266,12 +276,22 @@ class Chaos:
         return self._record(result, raise_on_violation)
 
     def _next_id(self) -> str:
-        n = len(self.results)
+        n = self.trials_done
         return self.test_id if n == 0 else f"{self.test_id}#{n}"
 
     def _record(self, result: TrialResult, raise_on_violation: bool) -> TrialResult:
         __tracebackhide__ = True
+        self.trials_done += 1
         self.results.append(result)
+        if self.keep_results is not None and len(self.results) > self.keep_results:
+            del self.results[: len(self.results) - self.keep_results]
+        if result.injections:
+            self.fired_summaries.append({
+                "faults": [i.to_json() for i in result.injections],
+                "fired": [i.label for i in result.injections if i not in result.never_fired],
+            })
+        if self.on_result is not None:
+            self.on_result(result)
         if raise_on_violation:
             result.raise_for_verdict()
         return result

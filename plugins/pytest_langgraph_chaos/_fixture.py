@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 from pytest_langgraph_chaos._coexist import fixture_conflict
 from pytest_langgraph_chaos._session import repro_command
-from pytest_langgraph_chaos._settings import CHAOS_KEY, CLOCKS, MARKER_KWARGS, SEED_KEY, SKIP_REASON, _clock
+from pytest_langgraph_chaos._reports import PENDING_KEY
+from pytest_langgraph_chaos._settings import CHAOS_KEY, CLOCKS, MARKER_KWARGS, SEED_KEY, SKIP_REASON, _clock, keep_results
 
 
 # -- the fixture and the marker ----------------------------------------------------------------
@@ -89,6 +90,10 @@ def langgraph_chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
         clock=settings.get("clock", _clock(config)),
         repro=repro_command(config, item.nodeid),
         disable=[*config.getini("chaos_disable"), *settings.get("disable", ())],
+        keep_results=keep_results(config),
+        # Every result's record reaches the reports as it is produced; `chaos.results` keeps
+        # only the latest `chaos_keep_results` of them in memory.
+        on_result=lambda r: item.stash.setdefault(PENDING_KEY, []).append(r.to_json()),
     )
     harness.injections.extend(injections)
     item.stash[CHAOS_KEY] = harness
@@ -111,7 +116,7 @@ def _fail_on_unfired(harness: Chaos, item: pytest.Item) -> None:
     invariant, which leaves probabilistic faults to this check).
     """
     __tracebackhide__ = True
-    if not harness.results:
+    if not harness.trials_done:
         if harness.injections and not harness.runs_started:
             labels = ", ".join(repr(i.label) for i in harness.injections)
             pytest.fail(
@@ -122,7 +127,7 @@ def _fail_on_unfired(harness: Chaos, item: pytest.Item) -> None:
         return
     from chaos.strictness import never_fired_across
 
-    trials = [r.to_json() for r in harness.results]
+    trials = [dict(summary) for summary in harness.fired_summaries]
     for trial in trials:  # one scope: every run of this test
         trial["id"] = item.nodeid
     unfired = never_fired_across(trials)
