@@ -25,10 +25,17 @@ APPS = Path(__file__).resolve().parents[1] / "apps"
 
 #: app -> (the kinds whose verdict is "fail", and why each is true)
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
-    # Every app's nodes run without a TimeoutPolicy: a hung upstream hangs the run forever.
-    "react_agent": {"hang": "liveness"},
-    "retrieval_agent": {"hang": "liveness"},
-    "rag_research_agent": {"hang": "liveness"},
+    # No node of these apps has a TimeoutPolicy (a hung upstream hangs the run forever: liveness)
+    # or a RetryPolicy (one transient failure of a node that calls an upstream, after the SDK's
+    # own retries gave up, ends the run: transient_fatal, true by the contract).
+    "react_agent": {"hang": "liveness", **dict.fromkeys(
+        ["http_429", "http_5xx", "connect_error", "read_timeout", "lost_result", "requests_error", "aiohttp_error"],
+        "transient_fatal")},
+    "retrieval_agent": {"hang": "liveness", **dict.fromkeys(
+        ["http_429", "http_5xx", "connect_error", "read_timeout", "requests_error"], "transient_fatal")},
+    "rag_research_agent": {"hang": "liveness", **dict.fromkeys(
+        ["http_429", "http_5xx", "connect_error", "read_timeout", "lost_result", "requests_error", "aiohttp_error"],
+        "transient_fatal")},
     # human_node interrupts before it can return, so a lost result can never fire there.
     "agent_inbox": {"hang": "liveness", "lost_result": "faults_fired"},
 }
@@ -62,14 +69,14 @@ def network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     srv.server_close()
 
 
-def _run(pytester: pytest.Pytester, report: str) -> dict[str, str]:
+def _run(pytester: pytest.Pytester, report: str) -> dict[str, tuple[str, str]]:
     result = pytester.runpytest_subprocess("--chaos", "--chaos-seed=7", "-p", "no:cacheprovider", f"--chaos-report={report}")
     assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), result.stdout.str()
     trials = json.loads((pytester.path / report).read_text())["trials"]
     for trial in trials:
         baseline = trial["baseline"]
         assert baseline["outcome"] in ("ok", "interrupted"), (trial["id"], baseline["error"], baseline.get("error_message"))
-    return {t["id"]: t["verdict"] for t in trials}
+    return {t["id"]: (t["verdict"], ",".join(sorted({v["invariant"] for v in t["violations"]}))) for t in trials}
 
 
 @pytest.mark.parametrize("app", sorted(EXPECTED_FAILURES))
@@ -79,6 +86,7 @@ def test_zero_code_run_on_a_public_app(pytester: pytest.Pytester, network: list[
     second = _run(pytester, "second.json")
     assert network == []
     assert first == second
-    failed = {item.split("::", 1)[1].split("[", 1)[0] for item, verdict in first.items() if verdict == "fail"}
-    assert failed == set(EXPECTED_FAILURES[app])
+    failed = {item.split("::", 1)[1].split("[", 1)[0]: invariants
+              for item, (verdict, invariants) in first.items() if verdict == "fail"}
+    assert failed == EXPECTED_FAILURES[app]
     assert len(first) >= 8
