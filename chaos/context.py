@@ -89,9 +89,10 @@ class RunContext:
     def claim_timeout(self, node: str) -> Any:
         """The oldest unclaimed NodeTimeoutError of ``node`` (removed), or None."""
         with self._lock:
-            for i, exc in enumerate(self.timeouts or ()):
+            timeouts = self.timeouts or []
+            for i, exc in enumerate(timeouts):
                 if exc.node == node:
-                    return self.timeouts.pop(i)  # type: ignore[union-attr]
+                    return timeouts.pop(i)
         return None
 
     def mark_fired(self, inj: Injection) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from typing import cast
 
 
 def unit_interval(*parts: object) -> float:
     """Map ``parts`` to a float in [0, 1), the same on every machine and process."""
     digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
-    return struct.unpack(">Q", digest)[0] / 2**64
+    return cast(int, struct.unpack(">Q", digest)[0]) / 2**64  # ">Q": one unsigned 64-bit int
 
 
 def coin(probability: float, *parts: object) -> bool:

@@ -93,16 +93,16 @@ def summarize(journal: Journal) -> list[CallRequests]:
         by_task.setdefault(rec.task, {}).setdefault(rec.attempt, []).append(rec)
         nodes.setdefault(rec.task, rec.node)
     out = []
-    for task, attempts in by_task.items():
-        if not any(attempts.values()):
+    for task, requests in by_task.items():
+        if not any(requests.values()):
             continue
-        order = sorted(attempts)
+        order = sorted(requests)
         out.append(
             CallRequests(
                 node=nodes[task],
                 task=task,
-                per_attempt=tuple((a, len(attempts[a])) for a in order),
-                outcomes=tuple(tuple(outcome_of(r) for r in attempts[a]) for a in order),
+                per_attempt=tuple((a, len(requests[a])) for a in order),
+                outcomes=tuple(tuple(outcome_of(r) for r in requests[a]) for a in order),
             )
         )
     return out

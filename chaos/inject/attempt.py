@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from langgraph._internal._constants import CONF, CONFIG_KEY_RUNTIME
@@ -17,7 +18,7 @@ from langgraph.errors import GraphBubbleUp, GraphInterrupt
 from chaos.context import RunContext
 from chaos.errors import ChaosAbort
 from chaos.faults import Hang, HttpStatus, Injection, LostResult, RaiseError, Slow, Stall, TransportError
-from chaos.inject.nodes import NodeInfo
+from chaos.inject.nodes import NodeInfo, seconds
 from chaos.journal import AttemptRecord
 from chaos.simtime.serial import set_job_labeler
 
@@ -44,7 +45,7 @@ set_job_labeler(_label_job)
 
 
 
-def _attempt_info(config: dict[str, Any]) -> tuple[str | None, int, int | None, Any]:
+def _attempt_info(config: Mapping[str, Any]) -> tuple[str | None, int, int | None, Any]:
     conf = config.get(CONF, {})
     runtime = conf.get(CONFIG_KEY_RUNTIME)
     exec_info = getattr(runtime, "execution_info", None)
@@ -57,7 +58,7 @@ def _attempt_info(config: dict[str, Any]) -> tuple[str | None, int, int | None, 
 class Attempt:
     """One attempt in flight: its record, its fault, and stall bookkeeping."""
 
-    def __init__(self, ctx: RunContext, info: NodeInfo, config: dict[str, Any]) -> None:
+    def __init__(self, ctx: RunContext, info: NodeInfo, config: Mapping[str, Any]) -> None:
         task_id, attempt, step, runtime = _attempt_info(config)
         self.ctx = ctx
         self.info = info
@@ -187,9 +188,9 @@ class Attempt:
         kind = None
         if tp is not None:
             eps = 1e-6
-            if tp.run_timeout is not None and now - self.rec.start >= tp.run_timeout - eps:
+            if tp.run_timeout is not None and now - self.rec.start >= seconds(tp.run_timeout) - eps:
                 kind = "run"
-            elif tp.idle_timeout is not None and now - self.last_progress >= tp.idle_timeout - eps:
+            elif tp.idle_timeout is not None and now - self.last_progress >= seconds(tp.idle_timeout) - eps:
                 kind = "idle"
         self.finish("timeout" if kind else "cancelled")
         self.rec.timeout_kind = kind

@@ -12,14 +12,16 @@ import contextvars
 import copy
 import dataclasses
 import functools
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from langchain_core.runnables import Runnable
 from langchain_core.runnables.config import run_in_executor
 from langgraph._internal._runnable import RunnableCallable
 from langgraph.graph import StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.pregel import Pregel
-from langgraph.types import TimeoutPolicy
+from langgraph.types import All, TimeoutPolicy
 
 from chaos.context import ActiveRun
 from chaos.errors import ChaosUsageError
@@ -29,7 +31,7 @@ from chaos.inject.wrappers import wrap_runnable
 DEFAULT_HANDLER = "__default_error_handler__"
 
 
-def copy_builder(builder: StateGraph, cache_ttl: float | None = None) -> StateGraph:
+def copy_builder(builder: StateGraph[Any, Any, Any, Any], cache_ttl: float | None = None) -> StateGraph[Any, Any, Any, Any]:
     """A copy that compile() may mutate freely (it applies defaults to the node specs)."""
     new = copy.copy(builder)
     new.nodes = {name: dataclasses.replace(spec) for name, spec in builder.nodes.items()}
@@ -44,9 +46,13 @@ def copy_builder(builder: StateGraph, cache_ttl: float | None = None) -> StateGr
     if cache_ttl is not None:
         for spec in new.nodes.values():
             if spec.cache_policy is not None:
-                spec.cache_policy = dataclasses.replace(spec.cache_policy, ttl=cache_ttl)
+                # CachePolicy.ttl is annotated int, but LangGraph only adds it to a timestamp:
+                # a fractional ttl (scenario files use them) expires at that fraction.
+                spec.cache_policy = dataclasses.replace(spec.cache_policy, ttl=cache_ttl)  # type: ignore[arg-type]
         if new._node_defaults.cache_policy is not None:
-            new._node_defaults.cache_policy = dataclasses.replace(new._node_defaults.cache_policy, ttl=cache_ttl)
+            new._node_defaults.cache_policy = dataclasses.replace(  # same: a float ttl works
+                new._node_defaults.cache_policy, ttl=cache_ttl  # type: ignore[arg-type]
+            )
     if DEFAULT_HANDLER in new.nodes:
         # The builder was compiled before: the default handler node and per-node routing to it
         # are already in the specs; registering it again would make compile() refuse.
@@ -55,12 +61,12 @@ def copy_builder(builder: StateGraph, cache_ttl: float | None = None) -> StateGr
 
 
 def instrument_compiled(
-    graph: Pregel,
+    graph: Pregel[Any, Any, Any, Any],
     prefix: str,
     active: ActiveRun,
     nodes: dict[str, NodeInfo],
     enclosing: tuple[TimeoutPolicy, ...],
-) -> Pregel:
+) -> CompiledStateGraph[Any, Any, Any, Any]:
     builder = getattr(graph, "builder", None)
     if not isinstance(builder, StateGraph):
         raise ChaosUsageError(
@@ -74,8 +80,8 @@ def instrument_compiled(
         checkpointer=graph.checkpointer,
         cache=graph.cache,
         store=graph.store,
-        interrupt_before=graph.interrupt_before_nodes or None,
-        interrupt_after=graph.interrupt_after_nodes or None,
+        interrupt_before=_interrupts(graph.interrupt_before_nodes),
+        interrupt_after=_interrupts(graph.interrupt_after_nodes),
         debug=graph.debug,
         name=graph.name,
     )
@@ -85,8 +91,15 @@ def instrument_compiled(
     return compiled
 
 
+def _interrupts(nodes: All | Sequence[str]) -> All | list[str] | None:
+    """A compiled graph's interrupt nodes as compile() takes them (``"*"``, a list or None)."""
+    if nodes == "*":
+        return "*"
+    return list(nodes) or None
+
+
 def wrap_builder(
-    builder: StateGraph,
+    builder: StateGraph[Any, Any, Any, Any],
     prefix: str,
     active: ActiveRun,
     nodes: dict[str, NodeInfo],
@@ -100,7 +113,8 @@ def wrap_builder(
             inner_enclosing = enclosing + ((spec.timeout,) if spec.timeout else ())
             spec.runnable = instrument_compiled(spec.runnable, site + "/", active, nodes, inner_enclosing)
             continue
-        spec.runnable = wrap_runnable(spec.runnable, info, active)
+        # add_node coerced every node to a Runnable; StateNodeSpec's annotation still says StateNode.
+        spec.runnable = wrap_runnable(cast("Runnable[Any, Any]", spec.runnable), info, active)
         nodes[site] = info
     for source, specs in list(builder.branches.items()):
         # New inner dicts and specs: the user's builder shares the old ones (a shallow copy).
@@ -113,12 +127,16 @@ def wrap_builder(
         site = prefix + DEFAULT_HANDLER
         info = NodeInfo(site, None, is_async=False, enclosing_timeouts=enclosing)
         builder._node_defaults.error_handler = wrap_runnable(
-            coerce_to_runnable(handler, name=DEFAULT_HANDLER, trace=False), info, active
+            # A StateNode is a callable coerce_to_runnable takes; its annotation leaves LangGraph's
+            # node protocols out (StateGraph.add_node ignores the same mismatch).
+            coerce_to_runnable(handler, name=DEFAULT_HANDLER, trace=False),  # type: ignore[arg-type]
+            info,
+            active,
         )
         nodes[site] = info
 
 
-def inline_router(path: Runnable) -> Runnable:
+def inline_router(path: Runnable[Any, Any]) -> Runnable[Any, Any]:
     """A sync conditional-edge function that runs inline on the simulated loop when it can.
 
     LangGraph awaits a sync router through ``run_in_executor``: under simulated time every

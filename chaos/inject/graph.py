@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.runnables import Runnable
 from langgraph.graph import StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.pregel import Pregel
 
 from chaos.context import ActiveRun
@@ -28,7 +29,7 @@ class InstrumentedGraph:
         owns_checkpointer: True when the harness supplied the checkpointer (builder input).
     """
 
-    graph: Pregel
+    graph: CompiledStateGraph[Any, Any, Any, Any]
     nodes: dict[str, NodeInfo]
     active: ActiveRun
     owns_checkpointer: bool = False
@@ -57,7 +58,7 @@ class InstrumentedGraph:
 
 
 def instrument(
-    target: StateGraph | Pregel,
+    target: StateGraph[Any, Any, Any, Any] | Pregel[Any, Any, Any, Any],
     *,
     checkpointer_factory: Callable[[], Any] | None = None,
     cache_factory: Callable[[], Any] | None = None,
@@ -74,6 +75,7 @@ def instrument(
     active = ActiveRun()
     active.cache_ttl = cache_ttl
     nodes: dict[str, NodeInfo] = {}
+    graph: CompiledStateGraph[Any, Any, Any, Any]
     if isinstance(target, StateGraph):
         builder = copy_builder(target, cache_ttl)
         wrap_builder(builder, "", active, nodes, ())
@@ -121,11 +123,12 @@ def _finish_node_info(inst: InstrumentedGraph) -> None:
     """Fill in the specs LangGraph finalised at compile (defaults applied, handlers added)."""
     specs: dict[str, Any] = {}
 
-    def collect(graph: Pregel, prefix: str) -> None:
+    def collect(graph: CompiledStateGraph[Any, Any, Any, Any], prefix: str) -> None:
         for name, spec in graph.builder.nodes.items():
             specs[prefix + name] = spec
             if isinstance(spec.runnable, Pregel):
-                collect(spec.runnable, prefix + name + "/")
+                # instrument_compiled recompiled every subgraph node from its StateGraph.
+                collect(cast('CompiledStateGraph[Any, Any, Any, Any]', spec.runnable), prefix + name + "/")
 
     collect(inst.graph, "")
     for site, info in inst.nodes.items():
@@ -136,7 +139,7 @@ def _finish_node_info(inst: InstrumentedGraph) -> None:
             info.is_async = isinstance(runnable, Pregel) or _is_native_async(runnable)
 
 
-def _is_native_async(runnable: Runnable) -> bool:
+def _is_native_async(runnable: Runnable[Any, Any]) -> bool:
     from langgraph.pregel._utils import _runnable_has_native_async
 
     return _runnable_has_native_async(runnable)

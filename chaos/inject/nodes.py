@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from langgraph.types import TimeoutPolicy
+
+
+def seconds(bound: float | timedelta) -> float:
+    """A TimeoutPolicy bound in seconds (compile() already coerces them to floats)."""
+    return bound.total_seconds() if isinstance(bound, timedelta) else float(bound)
 
 
 @dataclass
@@ -19,7 +25,8 @@ class NodeInfo:
 
     @property
     def timeout(self) -> TimeoutPolicy | None:
-        return self.spec.timeout
+        policy: TimeoutPolicy | None = self.spec.timeout
+        return policy
 
     @property
     def retry_policy(self) -> Any:
@@ -35,7 +42,8 @@ class NodeInfo:
 
     @property
     def error_handler(self) -> str | None:
-        return self.spec.error_handler_node
+        handler: str | None = self.spec.error_handler_node
+        return handler
 
     @property
     def can_time_out(self) -> bool:

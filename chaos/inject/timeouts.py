@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chaos.context import RunContext
+
+if TYPE_CHECKING:
+    from langgraph.errors import NodeTimeoutError
 
 
 @contextmanager
@@ -20,17 +23,19 @@ def observe_timeouts(ctx: RunContext) -> Iterator[None]:
     """
     from langgraph.pregel import _retry
 
-    original = _retry.NodeTimeoutError
-    ctx.timeouts = []
+    # _retry's own (imported, not re-exported) name for the class, rebound by name.
+    original: type[NodeTimeoutError] = getattr(_retry, "NodeTimeoutError")
+    timeouts: list[Any] = []
+    ctx.timeouts = timeouts
 
-    def recording(node: str, elapsed: float, **kwargs: Any) -> Any:
+    def recording(node: str, elapsed: float, **kwargs: Any) -> NodeTimeoutError:
         exc = original(node, elapsed, **kwargs)
-        ctx.timeouts.append(exc)  # type: ignore[union-attr]
+        timeouts.append(exc)
         return exc
 
-    _retry.NodeTimeoutError = recording  # type: ignore[assignment,misc]
+    setattr(_retry, "NodeTimeoutError", recording)
     try:
         yield
     finally:
-        _retry.NodeTimeoutError = original  # type: ignore[misc]
+        setattr(_retry, "NodeTimeoutError", original)
 

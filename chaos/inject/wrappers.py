@@ -25,7 +25,7 @@ from chaos.inject.attempt import _CURRENT_ATTEMPT, NO_TIMEOUT_REACHES, SYNC_CANN
 from chaos.inject.nodes import NodeInfo
 
 
-def wrap_runnable(runnable: Runnable, info: NodeInfo, active: ActiveRun) -> Runnable:
+def wrap_runnable(runnable: Runnable[Any, Any], info: NodeInfo, active: ActiveRun) -> Runnable[Any, Any]:
     if isinstance(runnable, RunnableCallable):
         new = copy.copy(runnable)
         sync = runnable.func

@@ -23,7 +23,7 @@ import types
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, cast, runtime_checkable
 
 __all__ = [
     "SIM_EPOCH",
@@ -53,7 +53,7 @@ def _resolve_real(name: str) -> Callable[..., object]:
     if isinstance(fn, types.BuiltinFunctionType):
         return fn  # time-machine patches at C level but leaves monotonic/sleep alone
     fg = sys.modules.get("freezegun.api")
-    real = getattr(fg, f"real_{name}", None) if fg is not None else None
+    real: Callable[..., object] | None = getattr(fg, f"real_{name}", None) if fg is not None else None
     return real if real is not None else fn
 
 
@@ -66,7 +66,7 @@ class _Real:
 
 def real_monotonic() -> float:
     """The real ``time.monotonic()``, whatever is patched."""
-    return _Real.monotonic()  # type: ignore[no-any-return]
+    return cast(float, _Real.monotonic())  # time.monotonic or freezegun's saved real one
 
 
 def real_sleep(secs: float) -> None:

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import heapq
 import math
 import selectors
 import threading
+import traceback
 from asyncio import events, futures
-from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Coroutine, Generator, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, TypeVarTuple, Unpack
 
 from chaos.simtime.clock import VirtualClock, real_monotonic
 from chaos.simtime.serial import job_label, report_nondeterminism
@@ -42,6 +44,9 @@ DEFAULT_REAL_WAIT_CAP: float = 120.0
 CALLBACK_GRACE: float = 1.0
 
 _MASK64 = (1 << 64) - 1
+
+_T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
 
 
 class SimulatedDeadlock(BaseException):
@@ -75,6 +80,12 @@ class _OrderedTimerHandle(events.TimerHandle):
 
     __slots__ = ("_order",)
 
+    if TYPE_CHECKING:
+        # CPython's Handle/TimerHandle state (asyncio/events.py), which typeshed leaves out.
+        _when: float
+        _scheduled: bool
+        _source_traceback: traceback.StackSummary | None
+
     def __init__(
         self,
         when: float,
@@ -93,27 +104,35 @@ class _OrderedTimerHandle(events.TimerHandle):
     def __lt__(self, other: object) -> bool:
         if isinstance(other, _OrderedTimerHandle):
             return self._key() < other._key()
-        return super().__lt__(other)  # type: ignore[operator]
+        if isinstance(other, events.TimerHandle):
+            return super().__lt__(other)
+        return NotImplemented
 
     def __le__(self, other: object) -> bool:
         if isinstance(other, _OrderedTimerHandle):
             return self._key() <= other._key()
-        return super().__le__(other)  # type: ignore[operator]
+        if isinstance(other, events.TimerHandle):
+            return super().__le__(other)
+        return NotImplemented
 
     def __gt__(self, other: object) -> bool:
         if isinstance(other, _OrderedTimerHandle):
             return self._key() > other._key()
-        return super().__gt__(other)  # type: ignore[operator]
+        if isinstance(other, events.TimerHandle):
+            return super().__gt__(other)
+        return NotImplemented
 
     def __ge__(self, other: object) -> bool:
         if isinstance(other, _OrderedTimerHandle):
             return self._key() >= other._key()
-        return super().__ge__(other)  # type: ignore[operator]
+        if isinstance(other, events.TimerHandle):
+            return super().__ge__(other)
+        return NotImplemented
 
     __hash__ = events.TimerHandle.__hash__
 
 
-class _SeqTask(asyncio.Task):  # type: ignore[type-arg]
+class _SeqTask(asyncio.Task[Any]):
     """A Task that hashes by its creation number on its loop, not by its memory address.
 
     LangGraph iterates sets of tasks (``for watchdog in done`` after ``asyncio.wait``: a run and
@@ -124,11 +143,14 @@ class _SeqTask(asyncio.Task):  # type: ignore[type-arg]
 
     _chaos_seq: int = 0
 
+    if TYPE_CHECKING:
+        _source_traceback: traceback.StackSummary | None  # CPython's Task state; not in typeshed
+
     def __hash__(self) -> int:
         return self._chaos_seq
 
 
-class _SeqFuture(asyncio.Future):  # type: ignore[type-arg]
+class _SeqFuture(asyncio.Future[Any]):
     """A Future hashed by creation number (see `_SeqTask`): ``asyncio.wait`` puts them in sets."""
 
     _chaos_seq: int = 0
@@ -236,6 +258,20 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         )
         self._vclock.add_release_listener(self._wake)
 
+    if TYPE_CHECKING:
+        # The private BaseEventLoop state and checks (CPython's asyncio/base_events.py) that
+        # call_at, create_task and run_in_executor mirror; typeshed leaves them out.
+        _debug: bool
+        _scheduled: list[_OrderedTimerHandle]  # only ours: call_at is the one way in
+        _task_factory: Any  # typeshed's _TaskFactory alias is private to the stubs
+        _default_executor: concurrent.futures.ThreadPoolExecutor | None
+
+        def _check_closed(self) -> None: ...
+        def _check_thread(self) -> None: ...
+        def _check_callback(self, callback: Callable[..., object], method: str) -> None: ...
+        def _check_default_executor(self) -> None: ...
+        def _write_to_self(self) -> None: ...
+
     # -- time ----------------------------------------------------------------------------
     @property
     def clock(self) -> VirtualClock:
@@ -250,7 +286,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
     # ``when < time() + resolution``, so the resolution must also stay above the float spacing
     # of the current time or a due timer would never pop; hence computed, never stored.
     @property
-    def _clock_resolution(self) -> float:  # type: ignore[override]
+    def _clock_resolution(self) -> float:
         return max(1e-9, 4 * math.ulp(self._vclock.monotonic()))
 
     @_clock_resolution.setter
@@ -259,7 +295,11 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
 
     # -- timers --------------------------------------------------------------------------
     def call_at(
-        self, when: float, callback: Callable[..., object], *args: Any, context: Any = None
+        self,
+        when: float,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: contextvars.Context | None = None,
     ) -> asyncio.TimerHandle:
         # Mirrors BaseEventLoop.call_at (CPython 3.11) with an ordered handle.
         if when is None:
@@ -274,8 +314,8 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         timer = _OrderedTimerHandle(when, order, callback, args, self, context)
         if timer._source_traceback:
             del timer._source_traceback[-1]
-        heapq.heappush(self._scheduled, timer)  # type: ignore[attr-defined]
-        timer._scheduled = True  # type: ignore[attr-defined]
+        heapq.heappush(self._scheduled, timer)
+        timer._scheduled = True
         return timer
 
     # -- tasks and futures: hashed by creation order ---------------------------------------
@@ -283,8 +323,10 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         self._object_seq += 1
         obj._chaos_seq = self._object_seq
 
-    def create_task(self, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:  # type: ignore[override]
-        if self._task_factory is not None:  # type: ignore[attr-defined]
+    def create_task(
+        self, coro: Generator[Any, None, _T] | Coroutine[Any, Any, _T], **kwargs: Any
+    ) -> asyncio.Task[_T]:
+        if self._task_factory is not None:
             return super().create_task(coro, **kwargs)
         self._check_closed()
         name = kwargs.pop("name", None)
@@ -292,8 +334,8 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         self._number(task)
         if name is not None:
             task.set_name(name)
-        if task._source_traceback:  # type: ignore[attr-defined]
-            del task._source_traceback[-1]  # type: ignore[attr-defined]
+        if task._source_traceback:
+            del task._source_traceback[-1]
         return task
 
     def create_future(self) -> asyncio.Future[Any]:
@@ -307,9 +349,12 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         """Executor jobs submitted through this loop that have not finished running."""
         return self._executor_inflight
 
-    def run_in_executor(  # type: ignore[override]
-        self, executor: concurrent.futures.Executor | None, func: Callable[..., Any], *args: Any
-    ) -> asyncio.Future[Any]:
+    def run_in_executor(
+        self,
+        executor: concurrent.futures.Executor | None,
+        func: Callable[[Unpack[_Ts]], _T],
+        *args: Unpack[_Ts],
+    ) -> asyncio.Future[_T]:
         # Mirrors BaseEventLoop.run_in_executor, counting in-flight work. The count drops in a
         # done-callback of the *concurrent* future, relayed to the loop thread with
         # call_soon_threadsafe: it follows the thread's real work even when the awaiting task
@@ -323,14 +368,14 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         if self._debug:
             self._check_callback(func, "run_in_executor")
         if executor is None:
-            self._check_default_executor()  # type: ignore[attr-defined]
-            executor = self._default_executor  # type: ignore[attr-defined]
+            self._check_default_executor()
+            executor = self._default_executor
             if executor is None:  # pragma: no cover - we always set one
                 executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
                 self._default_executor = executor
         finished = threading.Event()
 
-        def job() -> Any:
+        def job() -> _T:
             self._job_thread = threading.get_ident()
             return func(*args)
 
@@ -344,7 +389,12 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         self._run_to_completion(func, finished)
         return afut
 
-    def call_soon_threadsafe(self, callback: Callable[..., object], *args: Any, context: Any = None) -> asyncio.Handle:
+    def call_soon_threadsafe(
+        self,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
         if self._job_thread is not None and threading.get_ident() == self._job_thread and not self._job_posted:
             self._job_posted = True
             self._job_label = job_label()
@@ -399,7 +449,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
             return self._wait_real(real)
         if timeout is None:
             return self._deadlock()
-        scheduled = self._scheduled  # type: ignore[attr-defined]
+        scheduled = self._scheduled
         # _run_once has just dropped cancelled timers from the head, so scheduled[0] is the
         # earliest live deadline. Jump straight there, past asyncio's 24 h select cap.
         target = scheduled[0]._when if scheduled else self.time() + timeout
@@ -441,7 +491,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         # Called from whichever thread released the last hold; harmless if the loop is idle.
         if not self.is_closed():
             try:
-                self._write_to_self()  # type: ignore[attr-defined]
+                self._write_to_self()
             except Exception:  # pragma: no cover - closing race
                 pass
 
@@ -457,7 +507,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         if self.is_closed():
             return
         self._vclock.remove_release_listener(self._wake)
-        executor = self._default_executor  # type: ignore[attr-defined]
+        executor = self._default_executor
         if executor is not None:
             self._default_executor = None
             executor.shutdown(wait=not self._real_wait_exceeded, cancel_futures=True)

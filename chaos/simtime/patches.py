@@ -215,19 +215,19 @@ class _SimSession:
 
         retry = _optional_module("langgraph.pregel._retry")
         if retry is not None:
-            saved_retry_random = retry.random  # type: ignore[attr-defined]
+            saved_retry_random = retry.random
             stack.callback(setattr, retry, "random", saved_retry_random)
-            retry.random = random.Random(self.seed)  # type: ignore[attr-defined]
+            setattr(retry, "random", random.Random(self.seed))
 
         ids = _optional_module("langgraph.checkpoint.base.id")
         if ids is not None and hasattr(ids, "_last_v6_timestamp"):
-            saved_ts = ids._last_v6_timestamp  # type: ignore[attr-defined]
+            saved_ts = ids._last_v6_timestamp
             stack.callback(setattr, ids, "_last_v6_timestamp", saved_ts)
-            ids._last_v6_timestamp = None  # type: ignore[attr-defined]
+            setattr(ids, "_last_v6_timestamp", None)
 
         aiosqlite = _optional_module("aiosqlite.core")
         if aiosqlite is not None:
-            conn_cls = aiosqlite.Connection  # type: ignore[attr-defined]
+            conn_cls = aiosqlite.Connection
             for name in ("_connect", "_execute", "close"):
                 orig = conn_cls.__dict__.get(name)
                 if orig is not None and inspect.iscoroutinefunction(orig):
@@ -238,9 +238,9 @@ class _SimSession:
         if executor is not None and hasattr(executor, "get_executor_for_config"):
             from chaos.simtime.serial import atomic_executor_for_config
 
-            saved_pool = executor.get_executor_for_config  # type: ignore[attr-defined]
+            saved_pool = executor.get_executor_for_config
             stack.callback(setattr, executor, "get_executor_for_config", saved_pool)
-            executor.get_executor_for_config = atomic_executor_for_config(saved_pool)  # type: ignore[attr-defined]
+            setattr(executor, "get_executor_for_config", atomic_executor_for_config(saved_pool))
 
         # Wall clock.
         wall: _WallDriver = _FreezegunWall() if freezegun_active() else _TimeMachineWall()
