@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
     from chaos.trial import TrialResult
@@ -119,6 +119,18 @@ def _current_names(names: Iterable[str]) -> set[str]:
             name = new
         out.add(name)
     return out
+
+
+@overload
+def register_checker(
+    name: str, checker: _C, *, opt_in: bool = ..., applies_to: Callable[[TrialResult], bool] | None = ...
+) -> _C: ...
+
+
+@overload
+def register_checker(
+    name: str, checker: None = None, *, opt_in: bool = ..., applies_to: Callable[[TrialResult], bool] | None = ...
+) -> Callable[[_C], _C]: ...
 
 
 def register_checker(

@@ -6,10 +6,11 @@ node and per superstep rather than the cost of a node body.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Protocol, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import RetryPolicy, TimeoutPolicy
@@ -20,7 +21,7 @@ class Case:
     """One graph to measure: a builder factory, its input and the run config."""
 
     name: str
-    build: Callable[[], StateGraph]
+    build: Callable[[], StateGraph[Any, Any, Any, Any]]
     input: dict[str, Any]
     config: dict[str, Any]
     nodes: int
@@ -34,7 +35,13 @@ class ChainState(TypedDict, total=False):
     seen: Annotated[list[str], operator.add]
 
 
-def _node(name: str) -> Callable[[ChainState], Any]:
+class _ChainNode(Protocol):
+    """A synthetic node, typed as LangGraph's node protocol sees it (a ``state`` parameter)."""
+
+    async def __call__(self, state: ChainState) -> dict[str, Any]: ...
+
+
+def _node(name: str) -> _ChainNode:
     async def body(state: ChainState) -> dict[str, Any]:
         return {"n": 1, "seen": [name]}
 
@@ -42,7 +49,7 @@ def _node(name: str) -> Callable[[ChainState], Any]:
     return body
 
 
-def chain(n: int) -> StateGraph:
+def chain(n: int) -> StateGraph[ChainState, None, ChainState, ChainState]:
     """``n`` async nodes in a line: ``n`` supersteps, one task each."""
     g = StateGraph(ChainState)
     names = [f"n{i}" for i in range(n)]
@@ -55,7 +62,7 @@ def chain(n: int) -> StateGraph:
     return g
 
 
-def fan_out(n: int) -> StateGraph:
+def fan_out(n: int) -> StateGraph[ChainState, None, ChainState, ChainState]:
     """A source, ``n - 2`` parallel async nodes and a sink: 3 supersteps, the middle one wide."""
     g = StateGraph(ChainState)
     width = max(1, n - 2)
@@ -80,7 +87,7 @@ async def _ok(state: BackoffState) -> dict[str, Any]:
 
 
 def backoff_heavy(*, interval: float = 1.0, max_interval: float = 128.0, run_timeout: float = 300.0,
-                  jitter: bool = True) -> StateGraph:
+                  jitter: bool = True) -> StateGraph[BackoffState, None, BackoffState, BackoffState]:
     """Retries with a long exponential backoff and a node guarded by a long run timeout.
 
     ``flaky`` retries up to 10 times, backing off ``interval * 2**k`` capped at
@@ -113,9 +120,9 @@ def example_cases() -> list[Case]:
 def synthetic_cases(sizes: tuple[int, ...]) -> list[Case]:
     out = []
     for n in sizes:
-        out.append(Case(f"chain[{n}]", lambda n=n: chain(n), {"n": 0}, {"recursion_limit": 10_000}, n))
+        out.append(Case(f"chain[{n}]", functools.partial(chain, n), {"n": 0}, {"recursion_limit": 10_000}, n))
     for n in sizes:
-        out.append(Case(f"fan_out[{n}]", lambda n=n: fan_out(n), {"n": 0}, {}, n))
+        out.append(Case(f"fan_out[{n}]", functools.partial(fan_out, n), {"n": 0}, {}, n))
     return out
 
 

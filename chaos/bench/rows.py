@@ -58,7 +58,7 @@ QUICK = Plan(reps=1, sizes=(5,), examples=False, steps=(10, 30), throughput_tria
 # -- 1. overhead ---------------------------------------------------------------------------------
 def overhead(plan: Plan) -> Row:
     cases = (example_cases() if plan.examples else []) + synthetic_cases(plan.sizes)
-    detail = []
+    detail: list[dict[str, Any]] = []
     for case in cases:
         subject = Subject.of(case)
         try:
@@ -70,7 +70,7 @@ def overhead(plan: Plan) -> Row:
         finally:
             subject.close()
         (pw, pc), (fw, fc), (nw, nc) = m["plain"], m["off"], m["on"]
-        d = {"graph": case.name, "plain_ms": pw * 1e3, "off_ms": fw * 1e3, "on_ms": nw * 1e3,
+        d: dict[str, Any] = {"graph": case.name, "plain_ms": pw * 1e3, "off_ms": fw * 1e3, "on_ms": nw * 1e3,
              "ratio_off": fw / pw, "ratio_on": nw / pw, "cpu_ratio_off": fc / pc, "cpu_ratio_on": nc / pc}
         # A graph whose nodes sleep: the plain run waits for real and the trial does not, so
         # the wall ratio says nothing about overhead; its CPU ratio stands in.
@@ -78,8 +78,9 @@ def overhead(plan: Plan) -> Row:
         d["overhead_off"] = d["cpu_ratio_off"] if case.sleeps else d["ratio_off"]
         d["overhead_on"] = d["cpu_ratio_on"] if case.sleeps else d["ratio_on"]
         detail.append(d)
+    aggregates: tuple[tuple[str, Callable[[list[float]], float]], ...] = (("worst", max), ("median", median))
     stats = {f"{agg}_{key}": fn([d[key] for d in detail])
-             for agg, fn in (("worst", max), ("median", median))
+             for agg, fn in aggregates
              for key in ("overhead_off", "overhead_on", "cpu_ratio_off", "cpu_ratio_on")}
     return Row(
         "1 overhead (trial / plain ainvoke)", stats,
@@ -141,7 +142,7 @@ def _trials_per_second(procs: int, n: int) -> float:
     workers = [mp.Process(target=_throughput_worker, args=(n, barrier, out)) for _ in range(procs)]
     for w in workers:
         w.start()
-    spans = [out.get(timeout=600) for _ in workers]
+    spans: list[tuple[float, float]] = [out.get(timeout=600) for _ in workers]  # (start, end) each
     for w in workers:
         w.join()
     return procs * n / (max(e for _, e in spans) - min(s for s, _ in spans))
@@ -231,7 +232,7 @@ def memory(plan: Plan) -> tuple[Row, dict[str, Any]]:
     gc.collect()
     grown = rss_mb() - rss_early
     inst.close()
-    history = {"what": f"chain[5] trial after {total} trials in one database / first {window}",
+    history: dict[str, Any] = {"what": f"chain[5] trial after {total} trials in one database / first {window}",
                "first_ms": median(times[:window]) * 1e3, "last_ms": median(times[-window:]) * 1e3}
     history["ratio"] = history["last_ms"] / history["first_ms"]
     return Row(
@@ -268,7 +269,7 @@ def real_clock(plan: Plan) -> Row:
                 trial(inst, case, injections=injections, baseline=True, clock=clock)
                 per[clock].append(time.perf_counter() - t0)
         inst.close()
-        row = {"graph": case.name, "real_ms": median(per["real"]) * 1e3, "simulated_ms": median(per["simulated"]) * 1e3}
+        row: dict[str, Any] = {"graph": case.name, "real_ms": median(per["real"]) * 1e3, "simulated_ms": median(per["simulated"]) * 1e3}
         row["ratio"] = row["real_ms"] / row["simulated_ms"]
         total["real"] += row["real_ms"]
         total["simulated"] += row["simulated_ms"]

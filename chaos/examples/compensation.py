@@ -31,7 +31,7 @@ async def live_quote(state: QuoteState) -> dict[str, Any]:
     return {"price": 42.0, "stale": False}
 
 
-async def to_fallback(state: QuoteState, error: NodeError) -> Command:
+async def to_fallback(state: QuoteState, error: NodeError) -> Command[str]:
     return Command(goto="cached_quote", update={"stale": True})
 
 
@@ -44,7 +44,7 @@ async def respond(state: QuoteState) -> dict[str, Any]:
     return {"message": f"{state.get('symbol')}: {state.get('price')}{suffix}"}
 
 
-def build() -> StateGraph:
+def build() -> StateGraph[QuoteState, None, QuoteState, QuoteState]:
     g = StateGraph(QuoteState)
     g.set_node_defaults(timeout=TimeoutPolicy(run_timeout=10))
     g.add_node(

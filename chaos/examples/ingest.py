@@ -40,7 +40,7 @@ async def publish(state: IngestState) -> dict[str, Any]:
     return {"log": ["published"]}
 
 
-def build() -> StateGraph:
+def build() -> StateGraph[IngestState, None, IngestState, IngestState]:
     g = StateGraph(IngestState)
     for name, fn in (("fetch", fetch), ("embed", embed), ("index", index), ("publish", publish)):
         g.add_node(name, fn, timeout=30)

@@ -33,7 +33,7 @@ async def review(state: LLMState) -> dict[str, Any]:
     return {"approved": bool(state.get("draft"))}
 
 
-def build() -> StateGraph:
+def build() -> StateGraph[LLMState, None, LLMState, LLMState]:
     g = StateGraph(LLMState)
     g.add_node(
         "generate",

@@ -36,7 +36,7 @@ def more(state: LongState) -> str:
     return "step" if state.get("n", 0) < state.get("target", 100) else END
 
 
-def build() -> StateGraph:
+def build() -> StateGraph[LongState, None, LongState, LongState]:
     g = StateGraph(LongState)
     g.add_node("step", step, retry_policy=RetryPolicy(initial_interval=0.1, max_attempts=3, retry_on=is_transient), timeout=5)
     g.add_edge(START, "step")

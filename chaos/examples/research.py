@@ -66,10 +66,13 @@ async def synthesize(state: ResearchState, runtime: Runtime) -> dict[str, Any]:
     return {"report": "; ".join(chunks), "log": ["synthesized"]}
 
 
-def build() -> StateGraph:
+def build() -> StateGraph[ResearchState, None, ResearchState, ResearchState]:
     g = StateGraph(ResearchState)
     g.add_node("plan", plan, timeout=10)
-    g.add_node("investigate", investigate, retry_policy=RETRY, timeout=TimeoutPolicy(run_timeout=15))
+    # A Send target takes the Send's plain dict; LangGraph's node protocols type only schema inputs.
+    g.add_node(
+        "investigate", investigate, retry_policy=RETRY, timeout=TimeoutPolicy(run_timeout=15)  # type: ignore[arg-type]
+    )
     g.add_node(
         "synthesize",
         synthesize,

@@ -41,7 +41,7 @@ async def answer(state: SearchState) -> dict[str, Any]:
     return {"answer": f"{len(hits)} results; best: {hits[0] if hits else 'none'}"}
 
 
-def build() -> StateGraph:
+def build() -> StateGraph[SearchState, None, SearchState, SearchState]:
     g = StateGraph(SearchState)
     g.add_node(
         "search",

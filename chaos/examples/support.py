@@ -67,7 +67,7 @@ async def answer(state: SupportState) -> dict[str, Any]:
     return {"answer": f"{len(state.get('ranked', []))} sources say: it depends"}
 
 
-async def degrade(state: SupportState, error: NodeError) -> Command:
+async def degrade(state: SupportState, error: NodeError) -> Command[str]:
     """Compensation: answer without the failed step instead of failing the run."""
     return Command(
         goto=END,
@@ -75,12 +75,20 @@ async def degrade(state: SupportState, error: NodeError) -> Command:
     )
 
 
-def build() -> StateGraph:
+def build() -> StateGraph[SupportState, None, SupportState, SupportState]:
     """The builder (the harness compiles it with its embedded checkpointer and cache)."""
     graph = StateGraph(SupportState)
-    graph.set_node_defaults(retry_policy=TRANSIENT, error_handler=degrade, timeout=TimeoutPolicy(run_timeout=60))
+    # LangGraph injects ``error: NodeError`` into a handler; its StateNode protocols have no such variant.
+    graph.set_node_defaults(
+        retry_policy=TRANSIENT, error_handler=degrade, timeout=TimeoutPolicy(run_timeout=60)  # type: ignore[arg-type]
+    )
     graph.add_node("plan", plan)
-    graph.add_node("search", search, timeout=TimeoutPolicy(run_timeout=30, idle_timeout=10, refresh_on="heartbeat"))
+    # A Send target takes the Send's plain dict; LangGraph's node protocols type only schema inputs.
+    graph.add_node(
+        "search",
+        search,  # type: ignore[arg-type]
+        timeout=TimeoutPolicy(run_timeout=30, idle_timeout=10, refresh_on="heartbeat"),
+    )
     graph.add_node("rank", rank, cache_policy=CachePolicy(ttl=300))
     graph.add_node("answer", answer, timeout=TimeoutPolicy(run_timeout=20))
     graph.add_edge(START, "plan")

@@ -73,7 +73,7 @@ class HttpFault(Fault):
     requests: frozenset[int] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "requests", _ordinals(self.requests, "requests"))  # type: ignore[arg-type]
+        object.__setattr__(self, "requests", _ordinals(self.requests, "requests"))
         if self.method is not None:
             object.__setattr__(self, "method", self.method.upper())
         if self.url is not None and not isinstance(self.url, (str, re.Pattern)):

@@ -308,7 +308,7 @@ def _aiohttp_seal(run: HttpRun) -> Iterator[None]:
     import re
 
     import aiohttp
-    from aioresponses import CallbackResult, aioresponses  # type: ignore[import-not-found,unused-ignore]
+    from aioresponses import CallbackResult, aioresponses
 
     def client_error(message: str) -> Exception:
         return aiohttp.ClientConnectionError(message)

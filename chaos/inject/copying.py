@@ -31,7 +31,9 @@ from chaos.inject.wrappers import wrap_runnable
 DEFAULT_HANDLER = "__default_error_handler__"
 
 
-def copy_builder(builder: StateGraph[Any, Any, Any, Any], cache_ttl: float | None = None) -> StateGraph[Any, Any, Any, Any]:
+def copy_builder(
+    builder: StateGraph[Any, Any, Any, Any], cache_ttl: float | None = None
+) -> StateGraph[Any, Any, Any, Any]:
     """A copy that compile() may mutate freely (it applies defaults to the node specs)."""
     new = copy.copy(builder)
     new.nodes = {name: dataclasses.replace(spec) for name, spec in builder.nodes.items()}

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from chaos.checks import Violation, register_checker
+from chaos.inject.nodes import seconds
 from chaos.invariants._common import EPS, effective_retry_policy, node_info, node_tasks, reproduce, violation
 from chaos.invariants.retry_model import backoff, normalize
 
@@ -54,7 +55,7 @@ def task_time_bound(result: TrialResult, site: str) -> float | None:
     info = node_info(result, site)
     if info is None or info.spec is None or info.timeout is None or info.timeout.run_timeout is None:
         return None
-    run_timeout = float(info.timeout.run_timeout)
+    run_timeout = seconds(info.timeout.run_timeout)
     policies = normalize(effective_retry_policy(result, site))
     attempts = max((p.max_attempts for p in policies), default=1)
     sleeps = sum(

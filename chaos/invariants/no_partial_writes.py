@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from chaos.checks import Violation, register_checker
 from chaos.invariants._common import node_tasks, thread_writes, violation, where
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
+
     from chaos.trial import TrialResult
 
 NAME = "no_partial_writes"
@@ -111,7 +113,7 @@ def _task_names(result: TrialResult) -> dict[str, str]:
     if inst is None or cfg is None:
         return {}
     try:
-        return {t.id: t.name for snap in inst.graph.get_state_history(cfg) for t in snap.tasks}
+        return {t.id: t.name for snap in inst.graph.get_state_history(cast("RunnableConfig", cfg)) for t in snap.tasks}
     except Exception:  # a saver without a sync API: the message still names the task id
         return {}
 
