@@ -197,18 +197,24 @@ def opt_in_names() -> list[str]:
     return [name for name in _ordered() if name in _OPT_IN]
 
 
-def run_checkers(result: TrialResult, disabled: Iterable[str] = (), enabled: Iterable[str] = ()) -> list[Violation]:
-    """Run every registered checker except those ``disabled``; opt-in ones only if ``enabled``."""
-    checkers = _ordered()
-    off, on = _current_names(disabled), _current_names(enabled)
-    for what, names in (("turn off", off), ("turn on", on)):
-        unknown = names - set(checkers)
+def check_names(disabled: Iterable[str] = (), enabled: Iterable[str] = ()) -> None:
+    """Unknown invariant names are an error naming the known ones (before a trial runs)."""
+    known = set(_ordered()) | set(DEPRECATED_NAMES)
+    for what, names in (("turn off", disabled), ("turn on", enabled)):
+        unknown = set(names) - known
         if unknown:
             from chaos.errors import ChaosUsageError
 
             raise ChaosUsageError(
-                f"unknown invariant(s) {sorted(unknown)} to {what}; known: {', '.join(checkers)}"
+                f"unknown invariant(s) {sorted(unknown)} to {what}; known: {', '.join(_ordered())}"
             )
+
+
+def run_checkers(result: TrialResult, disabled: Iterable[str] = (), enabled: Iterable[str] = ()) -> list[Violation]:
+    """Run every registered checker except those ``disabled``; opt-in ones only if ``enabled``."""
+    checkers = _ordered()
+    off, on = _current_names(disabled), _current_names(enabled)
+    check_names(off, on)
     out: list[Violation] = []
     checked = []
     for name, checker in checkers.items():

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Literal
 
 import httpx
 
+from chaos.arguments import attempt_numbers, node_pattern, probability_value, whole_number
 from chaos.errors import ChaosUsageError
 
 #: The URL put on the synthetic request of node-boundary HTTP faults.
@@ -319,6 +320,13 @@ class Injection:
                 f"{self.fault!r} is not a fault; build one with chaos.faults, for example "
                 "faults.http_429(retry_after=2) or faults.hang()"
             )
+        # Types first (chaos.arguments): a string or a float would fail the comparisons below
+        # with a bare TypeError, or be accepted (node=5 would match no node, silently).
+        node_pattern(self.node)
+        probability_value(self.probability)
+        if self.attempts is not None:
+            attempt_numbers(self.attempts)
+        whole_number(self.times, "times")
         if not 0.0 <= self.probability <= 1.0:
             raise ChaosUsageError(f"probability={self.probability} must be between 0 and 1")
         if self.attempts is not None and any(a < 1 for a in self.attempts):
@@ -335,11 +343,7 @@ class Injection:
         times: int | None = None,
     ) -> Injection:
         """Build an injection, accepting a single attempt number or any iterable of them."""
-        if isinstance(attempts, int):
-            attempts = (attempts,)
-        return Injection(
-            fault, node, frozenset(attempts) if attempts is not None else None, probability, times
-        )
+        return Injection(fault, node, attempt_numbers(attempts), probability, times)
 
     def matches_site(self, site: str) -> bool:
         if "/" in site and "/" not in self.node and self.node != "*":

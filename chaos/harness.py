@@ -63,7 +63,10 @@ class Chaos:
         **deprecated: Any,
     ) -> None:
         disable = _aliases("Chaos", deprecated, disable, (), ())[0]
-        self.seed = seed
+        from chaos.arguments import name_list, seed_value
+
+        self.seed = seed_value(seed)
+        disable = name_list(disable, "disable")
         self.test_id = test_id
         self.clock: ClockName = clock
         self.repro = repro
@@ -181,6 +184,9 @@ class Chaos:
         __tracebackhide__ = True
         from chaos.trial import drive_of
 
+        from chaos.arguments import name_list
+
+        disable, enable = name_list(disable, "disable"), name_list(enable, "enable")
         self.runs_started += 1
         inst = self.instrument(graph)
         if any(inj.fault.level == "http" for inj in self.injections):

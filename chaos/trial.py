@@ -47,6 +47,13 @@ __all__ = [
 def drive_of(drive: str | Drive | None, invoke: str | None, *, where: str = "run") -> Drive:
     """The drive of ``drive=`` or the deprecated ``invoke="async"|"sync"``."""
     if invoke is not None:
+        if invoke not in ("async", "sync"):  # checked first: the warning would name a wrong drive
+            from chaos.errors import ChaosUsageError
+
+            raise ChaosUsageError(
+                f"{where}(invoke={invoke!r}): invoke= (deprecated) takes 'async' or 'sync'; "
+                "use drive= instead, e.g. drive='astream' (async) or drive='stream' (sync)"
+            )
         warnings.warn(
             f"{where}(invoke={invoke!r}) is deprecated; use drive={'astream' if invoke == 'async' else 'stream'!r}",
             DeprecationWarning, stacklevel=3,
@@ -119,6 +126,11 @@ def run_trial(
     ``disable``/``enable`` and ``repeat``; ``invoke="async"|"sync"`` of ``drive=``.
     """
     disable, enable, repeat = _aliases("run_trial", deprecated, disable, enable, repeat)
+    from chaos.arguments import name_list, seed_value
+
+    seed_value(seed)
+    disable, enable = name_list(disable, "disable"), name_list(enable, "enable")
+    nondeterministic = name_list(nondeterministic, "nondeterministic", "['timestamp']")
     spec = TrialSpec(
         graph=inst, input=input, steps=steps_of(steps, repeat, where="run_trial"), injections=tuple(injections),
         seed=seed, test_id=test_id, clock=clock, drive=drive_of(drive, invoke, where="run_trial"),

@@ -77,6 +77,10 @@ class TrialSpec:
             raise ChaosUsageError(f"baseline={self.baseline!r}: use 'memo' (default), 'fresh' or 'off'")
         if self.clock not in ("simulated", "real"):
             raise ChaosUsageError(f"clock={self.clock!r}: use 'simulated' or 'real'")
+        # Before any run: an unknown name would otherwise surface only once the trial ran.
+        from chaos.checks import check_names
+
+        check_names(self.checks.disable, self.checks.enable)
 
     @property
     def kill(self) -> Kill | None:

@@ -72,6 +72,9 @@ def instrument(
     ``cache_ttl`` overrides the TTL of every CachePolicy (scenario files use it to make cache
     expiry happen within a trial).
     """
+    from chaos.arguments import check_policies
+
+    check_policies(target)  # a policy of the wrong type: named now, not an AttributeError mid-trial
     active = ActiveRun()
     active.cache_ttl = cache_ttl
     nodes: dict[str, NodeInfo] = {}

@@ -22,7 +22,14 @@ from pytest_langgraph_chaos._settings import CHAOS_KEY, CLOCKS, MARKER_KWARGS, S
 
 
 def _marker_settings(item: pytest.Item) -> tuple[list[Any], dict[str, Any]]:
-    """Validate every chaos marker on ``item``; return (injections, settings)."""
+    """Validate every chaos marker on ``item``; return (injections, settings).
+
+    A wrong argument fails the test before its first trial with one line that names the
+    argument and the fix (`_MarkerError`), never a traceback through the harness.
+    """
+    from chaos.arguments import name_list, seed_value
+    from chaos.checks import check_names
+    from chaos.errors import ChaosUsageError
     from chaos.faults import Fault, Injection
 
     injections: list[Any] = []
@@ -30,17 +37,18 @@ def _marker_settings(item: pytest.Item) -> tuple[list[Any], dict[str, Any]]:
     for mark in reversed(list(item.iter_markers("chaos"))):
         unknown = set(mark.kwargs) - MARKER_KWARGS
         if unknown:
-            raise pytest.UsageError(
+            raise _MarkerError(
                 f"{item.nodeid}: @pytest.mark.chaos got unknown argument(s) {sorted(unknown)}; "
                 f"valid: {', '.join(sorted(MARKER_KWARGS))}"
             )
         for arg in mark.args:
             if not isinstance(arg, Fault):
-                raise pytest.UsageError(
+                raise _MarkerError(
                     f"{item.nodeid}: @pytest.mark.chaos({arg!r}): positional arguments must be faults "
                     "from chaos.faults, e.g. @pytest.mark.chaos(faults.http_429(), node='fetch')"
                 )
-            try:
+        try:
+            for arg in mark.args:
                 injections.append(
                     Injection.of(
                         arg,
@@ -50,16 +58,24 @@ def _marker_settings(item: pytest.Item) -> tuple[list[Any], dict[str, Any]]:
                         mark.kwargs.get("times"),
                     )
                 )
-            except ValueError as exc:
-                raise pytest.UsageError(f"{item.nodeid}: invalid @pytest.mark.chaos: {exc}") from None
-        for key in ("clock", "disable", "seed"):
-            if key in mark.kwargs:
-                settings[key] = mark.kwargs[key]
+            if "disable" in mark.kwargs:
+                settings["disable"] = name_list(mark.kwargs["disable"], "disable")
+                check_names(settings["disable"])
+            if "seed" in mark.kwargs:
+                settings["seed"] = seed_value(mark.kwargs["seed"])
+        except ChaosUsageError as exc:
+            raise _MarkerError(f"{item.nodeid}: invalid @pytest.mark.chaos: {exc}") from None
+        if "clock" in mark.kwargs:
+            settings["clock"] = mark.kwargs["clock"]
     if "clock" in settings and settings["clock"] not in CLOCKS:
-        raise pytest.UsageError(
+        raise _MarkerError(
             f"{item.nodeid}: invalid clock {settings['clock']!r} from marker; use one of {', '.join(CLOCKS)}"
         )
     return injections, settings
+
+
+class _MarkerError(Exception):
+    """A wrong ``@pytest.mark.chaos`` argument: the message names it and the fix."""
 
 
 _CONFLICT_KEY = pytest.StashKey[str]()
@@ -72,7 +88,8 @@ def langgraph_chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
     Faults from ``@pytest.mark.chaos`` are already declared. Skipped unless pytest runs with
     ``--chaos``. Also available as ``chaos`` (unless another plugin's ``chaos`` shadows it).
     """
-    __tracebackhide__ = True
+    # No __tracebackhide__: with every frame hidden, pytest appends a note about hidden frames
+    # to the one-line failures below (pytrace=False shows no frames anyway).
     config = request.config
     item = request.node
     conflict = item.stash.get(_CONFLICT_KEY, None)
@@ -82,7 +99,14 @@ def langgraph_chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
         pytest.skip(SKIP_REASON)
     from chaos.harness import Chaos
 
-    injections, settings = _marker_settings(item)
+    try:
+        injections, settings = _marker_settings(item)
+    except _MarkerError as exc:
+        problem = str(exc)  # failed outside the handler: no "during handling" chain
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(problem, pytrace=False)
     seed = settings.get("seed", config.stash[SEED_KEY])
     harness = Chaos(
         seed,

@@ -103,7 +103,7 @@ def test_a_marker_with_an_unknown_keyword_names_it_and_the_valid_ones(pytester: 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "E * test_a_marker_with_an_unknown_keyword_names_it_and_the_valid_ones.py::test_typo: "
+            "*test_a_marker_with_an_unknown_keyword_names_it_and_the_valid_ones.py::test_typo: "
             "@pytest.mark.chaos got unknown argument(s) [[]'attempt'[]]; "
             "valid: attempts, clock, disable, node, probability, seed, times"
         ]
@@ -125,7 +125,7 @@ def test_a_marker_with_a_positional_that_is_not_a_fault_shows_how_to_write_one(p
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "E * @pytest.mark.chaos('hang'): positional arguments must be faults from chaos.faults, "
+            "*@pytest.mark.chaos('hang'): positional arguments must be faults from chaos.faults, "
             "e.g. @pytest.mark.chaos(faults.http_429(), node='fetch')"
         ]
     )
@@ -144,7 +144,7 @@ def test_a_marker_with_a_bad_clock_names_it_and_where_it_came_from(pytester: pyt
     )
     result = pytester.runpytest("--chaos")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["E * invalid clock 'wall' from marker; use one of simulated, real"])
+    result.stdout.fnmatch_lines(["*invalid clock 'wall' from marker; use one of simulated, real"])
 
 
 NEVER_FIRES = """

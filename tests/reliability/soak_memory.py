@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/reliability/soak_memory.py            # 10,000 trials (minutes)
     .venv/bin/python tests/reliability/soak_memory.py 2000       # fewer
+    .venv/bin/python tests/reliability/soak_memory.py 3000 --trace   # + tracemalloc diff
 
 Half the trials are fixture trials (a test using the ``chaos`` fixture on the bundled support
 graph, one fault each), half are generated ``--chaos-target`` trials, all with
@@ -15,10 +16,12 @@ was left, or a handler or thread leaked. The suite runs a reduced version
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,21 +56,43 @@ def handlers() -> dict[int, Any]:
 
 
 class Probe:
-    def __init__(self, mark: int) -> None:
+    def __init__(self, mark: int, trace: bool = False) -> None:
         self.mark = mark
         self.done = 0
         self.at_mark: float | None = None
+        self.trace = trace
+        self.snapshot: Any = None
 
     @pytest.hookimpl
     def pytest_runtest_logfinish(self) -> None:
         self.done += 1
         if self.done == self.mark:
+            import gc
+
+            gc.collect()
             self.at_mark = rss_mb()
+            if self.trace:
+                import tracemalloc
+
+                self.snapshot = tracemalloc.take_snapshot()
         if self.done % 1000 == 0:
             print(f"  {self.done} trials: RSS {rss_mb():.1f} MB", file=sys.stderr, flush=True)
 
 
-def main(total: int = 10_000) -> int:
+def print_growth(before: Any, top: int = 25) -> None:
+    """The allocation sites that grew most since ``before`` (a tracemalloc snapshot)."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    for stat in after.compare_to(before, "traceback")[:top]:
+        print(f"{stat.size_diff / 1024:+10.1f} KiB {stat.count_diff:+7d} blocks")
+        for line in stat.traceback.format()[-8:]:
+            print("      " + line)
+
+
+def main(total: int = 10_000, trace: bool = False) -> int:
     work = Path(tempfile.mkdtemp(prefix="chaos-soak-"))
     tmp = work / "TMPDIR"
     tmp.mkdir()
@@ -76,26 +101,40 @@ def main(total: int = 10_000) -> int:
     os.environ["TMPDIR"] = str(tmp)
     tempfile.tempdir = None
     before_handlers, before_threads = handlers(), threading.active_count()
-    probe = Probe(mark=1000)
+    probe = Probe(mark=min(1000, total // 3), trace=trace)
+    if trace:
+        import tracemalloc
+
+        tracemalloc.start(12)
     os.chdir(work)
+    wall, cpu = time.perf_counter(), time.process_time()
     status = pytest.main(
         ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--chaos", "--chaos-seed=1",
          "--chaos-target=chaos.examples.support:builder", '--chaos-input={"question": "q"}',
          f"--chaos-trials={trials_per_kind}", f"--chaos-report={work / 'report.json'}", "test_soak.py"],
         plugins=[probe],
     )
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    import gc
+
+    gc.collect()
     end = rss_mb()
+    if trace and probe.snapshot is not None:
+        print_growth(probe.snapshot)
     left = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*"))
     same_handlers = handlers() == before_handlers
     threads = threading.active_count()
-    print(f"pytest exit status {int(status)}; {probe.done} items")
-    print(f"RSS at trial 1,000: {probe.at_mark:.1f} MB; at the end ({probe.done}): {end:.1f} MB; "
+    print(f"pytest exit status {int(status)}; {probe.done} items; CPU {cpu:.1f} s, wall {wall:.1f} s")
+    print(f"RSS at trial {probe.mark:,}: {probe.at_mark or 0:.1f} MB; at the end ({probe.done}): {end:.1f} MB; "
           f"growth {end - (probe.at_mark or end):+.1f} MB")
     print(f"files left under TMPDIR: {len(left)} {left[:5]}")
     print(f"signal handlers unchanged: {same_handlers}; threads before {before_threads}, after {threads}")
+    os.chdir(tempfile.gettempdir())
+    shutil.rmtree(work, ignore_errors=True)
     bad = (end - (probe.at_mark or end)) > 20 or left or not same_handlers or threads != before_threads
     return 1 if bad else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    sys.exit(main(int(args[0]) if args else 10_000, trace="--trace" in sys.argv))
