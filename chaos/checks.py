@@ -64,7 +64,6 @@ BUILTIN_CHECKERS: tuple[tuple[str, str], ...] = (
     ("interrupts_answered", "chaos.invariants.interrupts"),
     ("handled_failures", "chaos.invariants.handled"),
     ("http_unmatched", "chaos.http.checks"),
-    ("http_retry_budget", "chaos.http.checks"),
     ("drained", "chaos.shutdown.result"),
     ("resumed", "chaos.shutdown.result"),
     ("durability", "chaos.shutdown.result"),
@@ -101,24 +100,30 @@ def _ordered() -> dict[str, Checker]:
 
 
 #: Old invariant names still accepted by ``disable``/``enable``, with a DeprecationWarning.
-DEPRECATED_NAMES: dict[str, str] = {"http_429_fatal": "transient_fatal"}
+DEPRECATED_NAMES: dict[str, str] = {"http_429_fatal": "transient_fatal", "http_retry_budget": "retry_budget"}
+_WHY_RENAMED = {
+    "http_429_fatal": "every transient fault, not only a 429",
+    "http_retry_budget": "one retry budget, HttpChaos.max_requests_per_call or chaos_retry_budget",
+}
+
+
+def current_name(name: str, *, stacklevel: int = 3) -> str:
+    """``name``, or its successor (with a DeprecationWarning) when it is a deprecated name."""
+    new = DEPRECATED_NAMES.get(name)
+    if new is None or name in _CHECKERS:
+        return name
+    import warnings
+
+    warnings.warn(
+        f"invariant {name!r} is deprecated: it is now {new!r} ({_WHY_RENAMED[name]}); use {new!r}",
+        DeprecationWarning, stacklevel=stacklevel + 1,
+    )
+    return new
 
 
 def _current_names(names: Iterable[str]) -> set[str]:
     """``names`` with deprecated ones replaced by their successor (and a warning)."""
-    out = set()
-    for name in names:
-        new = DEPRECATED_NAMES.get(name)
-        if new is not None and name not in _CHECKERS:
-            import warnings
-
-            warnings.warn(
-                f"invariant {name!r} is deprecated: it is now {new!r} (every transient fault, not only a 429); "
-                f"use {new!r}", DeprecationWarning, stacklevel=3,
-            )
-            name = new
-        out.add(name)
-    return out
+    return {current_name(name, stacklevel=4) for name in names}
 
 
 @overload

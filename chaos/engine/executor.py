@@ -208,6 +208,12 @@ class Executor:
                 graph_input = (self.input if step.input is SAME else step.input) if isinstance(step, Invoke) \
                     else step.graph_input()
                 cfg = run_config(self.config, thread)
+                if isinstance(step, Resume) and step.config is not None:
+                    from chaos.engine.steps import config_summary
+
+                    cfg = step.resume_config(self.inst.graph, cfg, thread)
+                    if callable(step.config):  # say what the function returned
+                        rec.detail = f"{rec.detail[:-1]}: {config_summary(cfg)})"
                 signal_step = armed
                 armed = None
                 if signal_step is not None:

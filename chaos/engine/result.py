@@ -88,6 +88,9 @@ class TrialResult:
         return self.journal.by_node(node)
 
     def violated(self, invariant: str) -> list[Violation]:
+        from chaos.checks import current_name
+
+        invariant = current_name(invariant, stacklevel=2)  # an old name still finds its successor's
         return [v for v in self.violations if v.invariant == invariant]
 
     def describe_failure(self) -> str:

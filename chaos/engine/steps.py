@@ -22,7 +22,7 @@ it then run in new child processes). The fault-free baseline runs the same steps
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
@@ -30,6 +30,10 @@ from chaos.errors import ChaosUsageError
 
 ThreadChoice = Literal["same", "fresh"]
 KillAt = Literal["start", "end"]
+#: The config a `Resume` passes: a dict (the thread's id is filled in), or a function of the
+#: compiled graph and the thread's plain config that returns one (a subgraph's config read
+#: from ``get_state(..., subgraphs=True)``, as a service that stored it would pass).
+ResumeConfig = Union[dict[str, Any], Callable[[Any, dict[str, Any]], dict[str, Any]]]
 
 
 class _Same:
@@ -83,6 +87,31 @@ class Resume:
     #: Run only when the thread's last run ended one of these ways (None: whenever it did not
     #: finish). A drain trial resumes only a drained run.
     only_after: tuple[str, ...] | None = None
+    #: The config to resume with, the way a service resumes (None: the trial's config). A
+    #: dict replaces the trial's config; ``{"configurable": {}}`` is "only the thread id",
+    #: ``{"configurable": {"checkpoint_id": None}}`` the config a service keeps. A callable
+    #: gets ``(graph, {"configurable": {"thread_id": ...}})`` and returns the config (e.g. a
+    #: subgraph's). The trial's thread id always wins (baseline and chaos never share one).
+    config: ResumeConfig | None = None
+
+    def __post_init__(self) -> None:
+        if self.config is not None and not (isinstance(self.config, dict) or callable(self.config)):
+            raise ChaosUsageError(
+                f"Resume(config={self.config!r}): give a dict such as {{'configurable': {{}}}} (only the "
+                "thread id) or a function (graph, thread_config) -> config"
+            )
+
+    def resume_config(self, graph: Any, default: dict[str, Any], thread_id: str) -> dict[str, Any]:
+        """The config this step resumes with (``default``: the trial's own, for ``thread_id``)."""
+        if self.config is None:
+            return default
+        plain = {"configurable": {"thread_id": thread_id}}
+        cfg = self.config(graph, plain) if callable(self.config) else self.config
+        if not isinstance(cfg, dict):
+            raise ChaosUsageError(f"Resume(config=...) returned {cfg!r}; return a config dict")
+        out = dict(cfg)
+        out["configurable"] = {**(cfg.get("configurable") or {}), "thread_id": thread_id}
+        return out
 
     def graph_input(self) -> Any:
         """What the graph is run with."""
@@ -227,7 +256,8 @@ def describe(step: Step) -> str:
         what = "the trial's input" if step.input is SAME else repr(step.input)
         return f"invoke {what} on the {step.thread} thread" if step.thread == "fresh" else f"invoke {what}"
     if isinstance(step, Resume):
-        return "resume" if step.value is None else f"resume with Command(resume={step.value!r})"
+        how = "" if step.config is None else f" ({_describe_config(step.config)})"
+        return ("resume" if step.value is None else f"resume with Command(resume={step.value!r})") + how
     if isinstance(step, Wait):
         return f"wait {step.seconds:g}s"
     if isinstance(step, UpdateState):
@@ -235,3 +265,25 @@ def describe(step: Step) -> str:
     if isinstance(step, Sigterm):
         return f"SIGTERM when {step.node} starts" if step.node else "SIGTERM before the first superstep"
     return f"kill while {step.node} runs (at {step.at}, grace {step.grace:g}s)"
+
+
+def _describe_config(config: ResumeConfig) -> str:
+    if callable(config):
+        return f"config from {getattr(config, '__name__', 'a function')}"
+    return config_summary(config)
+
+
+def config_summary(config: dict[str, Any]) -> str:
+    """``only the thread id`` or ``config {'checkpoint_id': None}``: what a resume passed,
+    with checkpoint ids and task ids masked (they carry wall-clock time; journals must not)."""
+    conf = config.get("configurable") or {}
+    keys: dict[str, Any] = {}
+    for k, v in conf.items():
+        if k in ("thread_id", "checkpoint_map"):
+            continue
+        if k == "checkpoint_id" and v:
+            v = "<id>"
+        elif k == "checkpoint_ns" and v:
+            v = "|".join(part.split(":", 1)[0] + ":<task>" for part in str(v).split("|"))
+        keys[k] = v
+    return f"config {keys}" if keys else "only the thread id"

@@ -4,8 +4,9 @@
 - (``http_429_fatal`` became `chaos.invariants.transient_fatal`, which covers every transient
   fault: 429, 5xx, 529, transport errors, lost responses, timeouts; the old name is a
   deprecated alias.)
-- ``http_retry_budget``: no logical call sent more requests than
-  ``HttpChaos(max_requests_per_call=N)`` allows (off unless a budget is set).
+- (``http_retry_budget`` is now part of `chaos.invariants.retry_budget`: one budget per logical
+  call, set by ``HttpChaos(max_requests_per_call=N)`` or ``chaos_retry_budget``; the old name is
+  a deprecated alias.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from chaos.journal import Journal
 if TYPE_CHECKING:
     from chaos.trial import TrialResult
 
-@register_checker("http_unmatched")
 def check_unmatched(result: TrialResult) -> Iterable[Violation]:
     """Every request had a happy-path route (in the baseline and in the chaos run)."""
     seen: set[tuple[str, str]] = set()
@@ -43,18 +43,14 @@ def check_unmatched(result: TrialResult) -> Iterable[Violation]:
             )
 
 
-@register_checker("http_retry_budget")
+register_checker("http_unmatched", check_unmatched)
+
+
 def check_retry_budget(result: TrialResult) -> Iterable[Violation]:
-    """No logical call sent more requests than the budget (``max_requests_per_call``)."""
-    for event in result.journal.events:
-        if event.kind == "http_retry_budget":
-            yield Violation(
-                "http_retry_budget",
-                f"{event.detail}. SDK retries and graph retries multiply; lower one of them "
-                "(e.g. the SDK's max_retries=0 when the node has a RetryPolicy).",
-                node=event.node,
-                time=event.time,
-            )
+    """Deprecated: `chaos.invariants.retry_budget.check_retry_budget` judges the router's budget."""
+    from chaos.invariants.retry_budget import check_retry_budget as merged
+
+    return merged(result)
 
 
 def http_records(journal: Journal, node: str | None = None) -> list[Any]:

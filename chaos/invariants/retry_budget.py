@@ -10,6 +10,11 @@ A logical call is one task of one node sending to one method and URL, across all
 The budget is ``chaos_retry_budget`` (ini), 10 requests by default: the common ``max_retries=2``
 under LangGraph's default ``RetryPolicy`` (9 requests) fits it and keeps its audit warning.
 Requests the fault-free baseline also sent for the task are not retries and do not count.
+
+One budget, two ways to set it: ``HttpChaos(max_requests_per_call=N)`` (``chaos.http``) sets it
+for that harness's trials (the router journals an ``http_retry_budget`` event per call over
+it, counting every request), and wins over the ini value. ``http_retry_budget``, the
+invariant that used to judge the router's budget, is a deprecated alias of this one.
 """
 
 from __future__ import annotations
@@ -55,6 +60,16 @@ def _calls(journal: Journal) -> Counter[Key]:
 
 def check_retry_budget(result: TrialResult) -> Iterable[Violation]:
     """No logical call sends more than the budget's requests (beyond what the baseline sent)."""
+    routed = [e for e in result.journal.events if e.kind == "http_retry_budget"]
+    if routed:  # HttpChaos(max_requests_per_call=N): the router judged each call against N
+        for event in routed:
+            yield violation(
+                NAME, result,
+                f"{event.detail} (HttpChaos.max_requests_per_call). SDK retries and graph retries "
+                "multiply; lower one of them (e.g. the SDK's max_retries=0 when the node has a RetryPolicy).",
+                node=event.node, t=event.time,
+            )
+        return
     budget = retry_budget()
     sent = _calls(result.journal)
     base = _calls(result.baseline) if result.baseline is not None else Counter()

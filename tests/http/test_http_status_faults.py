@@ -420,6 +420,18 @@ class TestJournalAndReport:
         chaos.http.max_requests_per_call = 2
         chaos.inject(http_faults.status(503), node="fetch", attempts=[1, 2])
         result = chaos.run(builder(), {}, raise_on_violation=False)
-        [violation] = result.violated("http_retry_budget")
+        [violation] = result.violated("retry_budget")
         assert violation.message.startswith("fetch#1 sent 3 requests, over the budget of 2 per logical call")
         assert [e.kind for e in result.journal.events] == ["http_retry_budget"]
+
+
+def test_http_retry_budget_is_a_deprecated_alias_of_retry_budget(chaos: Chaos) -> None:
+    chaos.http.max_requests_per_call = 2
+    chaos.inject(http_faults.status(503), node="fetch", attempts=[1, 2])
+    result = chaos.run(builder(), {}, raise_on_violation=False)
+    with pytest.warns(DeprecationWarning, match="'http_retry_budget' is deprecated: it is now 'retry_budget'"):
+        [violation] = result.violated("http_retry_budget")
+    assert violation.invariant == "retry_budget" and "(HttpChaos.max_requests_per_call)" in violation.message
+    with pytest.warns(DeprecationWarning, match="http_retry_budget"):
+        quiet = chaos.run(builder(), {}, raise_on_violation=False, disable=["http_retry_budget"])
+    assert "retry_budget" not in quiet.checked
