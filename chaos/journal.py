@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-Outcome = Literal["ok", "error", "timeout", "cancelled", "cached", "aborted", "unknown"]
+#: An attempt's outcome (the report schema's ``attempt.outcome`` enum, same order).
+Outcome = Literal["ok", "error", "timeout", "cancelled", "cached", "aborted", "interrupted", "unknown"]
 
 
 @dataclass

@@ -19,7 +19,7 @@ from chaos.context import RunContext
 from chaos.errors import ChaosAbort
 from chaos.faults import Hang, HttpStatus, Injection, LostResult, RaiseError, Slow, Stall, TransportError
 from chaos.inject.nodes import NodeInfo, seconds
-from chaos.journal import AttemptRecord
+from chaos.journal import AttemptRecord, Outcome
 from chaos.simtime.serial import set_job_labeler
 
 #: The node attempt whose body is running in this context (None outside instrumented nodes).
@@ -157,10 +157,10 @@ class Attempt:
 
         kwargs["runtime"] = runtime.override(heartbeat=heartbeat)
 
-    def finish(self, outcome: str, error: BaseException | None = None) -> None:
+    def finish(self, outcome: Outcome, error: BaseException | None = None) -> None:
         rec = self.rec
         rec.end = self.ctx.now()
-        rec.outcome = outcome  # type: ignore[assignment]
+        rec.outcome = outcome
         if error is not None:
             rec.exc = error
             rec.error = type(error).__name__

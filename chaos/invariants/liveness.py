@@ -17,6 +17,7 @@ from chaos.invariants._common import EPS, effective_retry_policy, node_info, nod
 from chaos.invariants.retry_model import backoff, normalize
 
 if TYPE_CHECKING:
+    from chaos.journal import AttemptRecord
     from chaos.trial import TrialResult
 
 
@@ -64,5 +65,5 @@ def task_time_bound(result: TrialResult, site: str) -> float | None:
     return attempts * run_timeout + sleeps
 
 
-def _where_task(rec: object) -> str:
-    return f"node {rec.node!r} task {rec.task} (from t={rec.start:g}s)"  # type: ignore[attr-defined]
+def _where_task(rec: AttemptRecord) -> str:
+    return f"node {rec.node!r} task {rec.task} (from t={rec.start:g}s)"
