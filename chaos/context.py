@@ -24,7 +24,7 @@ def trial_clock() -> Callable[[], float]:
     try:
         from chaos.simtime import current_clock
     except ImportError:  # pragma: no cover - simtime is part of the package
-        current_clock = None  # type: ignore[assignment]
+        current_clock = None  # type: ignore[assignment]  # the fallback for a failed import
     clock = current_clock() if current_clock is not None else None
     if clock is not None:
         origin = clock.now()

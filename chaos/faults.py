@@ -494,7 +494,7 @@ class AiohttpError(RaiseError):
             return aiohttp.ServerDisconnectedError("chaos: injected disconnect")
         from yarl import URL
 
-        info = aiohttp.RequestInfo(URL(UPSTREAM_URL), "POST", headers={}, real_url=URL(UPSTREAM_URL))  # type: ignore[arg-type]
+        info = aiohttp.RequestInfo(URL(UPSTREAM_URL), "POST", headers={}, real_url=URL(UPSTREAM_URL))  # type: ignore[arg-type]  # empty headers: any mapping
         return aiohttp.ClientResponseError(info, (), status=self.status, message="chaos")
 
     def to_json(self) -> dict[str, Any]:

@@ -274,7 +274,7 @@ class Chaos:
 
         self.runs_started += 1
         result = run_kill_trial(
-            target, input, node=node, fault=kill(grace, at=at), saver=saver,  # type: ignore[arg-type]
+            target, input, node=node, fault=kill(grace, at=at), saver=saver,  # type: ignore[arg-type]  # Kill validates `at`
             durability=durability, resume=resume, idempotent=idempotent, seed=self.seed,
             test_id=self._next_id(), nondeterministic=nondeterministic,
             disable=[*self.disable, *disable], repro=self.repro, raise_on_violation=False,

@@ -36,23 +36,23 @@ class InlineAsyncMixin:
     """
 
     async def aget_tuple(self, config: Any) -> Any:
-        return self.get_tuple(config)  # type: ignore[attr-defined]
+        return self.get_tuple(config)  # type: ignore[attr-defined]  # the saver class it mixes into has it
 
     async def alist(self, config: Any, *, filter: Any = None, before: Any = None, limit: Any = None) -> AsyncIterator[Any]:
-        for item in self.list(config, filter=filter, before=before, limit=limit):  # type: ignore[attr-defined]
+        for item in self.list(config, filter=filter, before=before, limit=limit):  # type: ignore[attr-defined]  # the saver class it mixes into has it
             yield item
 
     async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
-        return self.put(config, checkpoint, metadata, new_versions)  # type: ignore[attr-defined]
+        return self.put(config, checkpoint, metadata, new_versions)  # type: ignore[attr-defined]  # the saver class it mixes into has it
 
     async def aput_writes(self, config: Any, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = "") -> None:
-        self.put_writes(config, writes, task_id, task_path)  # type: ignore[attr-defined]
+        self.put_writes(config, writes, task_id, task_path)  # type: ignore[attr-defined]  # the saver class it mixes into has it
 
     async def adelete_thread(self, thread_id: str) -> None:
-        self.delete_thread(thread_id)  # type: ignore[attr-defined]
+        self.delete_thread(thread_id)  # type: ignore[attr-defined]  # the saver class it mixes into has it
 
     async def aget_delta_channel_history(self, *, config: Any, channels: Sequence[str]) -> Mapping[str, Any]:
-        history: Mapping[str, Any] = self.get_delta_channel_history(config=config, channels=channels)  # type: ignore[attr-defined]
+        history: Mapping[str, Any] = self.get_delta_channel_history(config=config, channels=channels)  # type: ignore[attr-defined]  # the saver class it mixes into has it
         return history
 
 
@@ -371,7 +371,7 @@ class AsyncPostgresHeld(ClockHeldSaver):
     def get_next_version(self, current: Any, channel: None) -> Any:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-        return AsyncPostgresSaver.get_next_version(self._saver or _PG_VERSIONS, current, channel)  # type: ignore[arg-type]
+        return AsyncPostgresSaver.get_next_version(self._saver or _PG_VERSIONS, current, channel)  # type: ignore[arg-type]  # a stand-in self (_PgVersions)
 
     async def ainner(self) -> BaseCheckpointSaver[Any]:
         import asyncio

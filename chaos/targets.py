@@ -272,7 +272,7 @@ def _call_factory(factory: Any, attr: str, spec: str, config: Mapping[str, Any] 
         )
     from langchain_core.runnables import ensure_config
 
-    args: tuple[Any, ...] = (ensure_config(dict(config or {})),) if params else ()  # type: ignore[arg-type]
+    args: tuple[Any, ...] = (ensure_config(dict(config or {})),) if params else ()  # type: ignore[arg-type]  # a user's JSON config
     made = factory(*args)
     if inspect.isawaitable(made):
         # An async factory: run it to completion on a private loop (collection is sync).

@@ -119,16 +119,16 @@ def record_http(respond: Responder | None = None) -> RunHook:
 
             return asend2
 
-        httpx.Client.send = send  # type: ignore[method-assign]
-        httpx.AsyncClient.send = asend  # type: ignore[method-assign]
+        httpx.Client.send = send  # type: ignore[method-assign]  # patched for the block, restored on exit
+        httpx.AsyncClient.send = asend  # type: ignore[method-assign]  # patched for the block, restored on exit
         if second and saved2:
             second[0].send = recorded_sync(saved2[0])
             second[1].send = recorded_async(saved2[1])
         try:
             yield
         finally:
-            httpx.Client.send = sync_send  # type: ignore[method-assign]
-            httpx.AsyncClient.send = async_send  # type: ignore[method-assign]
+            httpx.Client.send = sync_send  # type: ignore[method-assign]  # the saved original
+            httpx.AsyncClient.send = async_send  # type: ignore[method-assign]  # the saved original
             if second and saved2:
                 second[0].send, second[1].send = saved2
             # A router of the caller's (chaos.http) may have journaled the same requests.

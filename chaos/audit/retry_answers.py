@@ -117,7 +117,7 @@ def _sdk_probes(name: str) -> list[Probe]:
     request = httpx.Request("POST", _URL)
 
     def bad_request() -> Exception:
-        return sdk.BadRequestError("invalid", response=httpx.Response(400, request=request), body=None)  # type: ignore[no-any-return]
+        return sdk.BadRequestError("invalid", response=httpx.Response(400, request=request), body=None)  # type: ignore[no-any-return]  # an optional SDK, imported untyped
 
     return [
         (name, f"{name}.BadRequestError 400", bad_request, False),

@@ -76,7 +76,7 @@ def trial(inst: InstrumentedGraph, case: Case, *, checks: bool = True, injection
     """One trial of ``case`` with every invariant on (opt-in ones too) or all of them off."""
     result = run_trial(
         inst, case.input, injections=list(injections), seed=0, test_id=f"bench-{next(_ids)}",
-        config=dict(case.config), baseline=baseline, clock=clock,  # type: ignore[arg-type]
+        config=dict(case.config), baseline=baseline, clock=clock,  # type: ignore[arg-type]  # a dict config; the bench's own clock names
         disabled_checks=() if checks else checker_names(),
         enabled_checks=opt_in_names() if checks else (),
     )

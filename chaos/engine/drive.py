@@ -50,7 +50,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from chaos.errors import ChaosUsageError
 
@@ -112,12 +112,13 @@ def parse_drive(value: str | Drive | None, *, where: str = "drive") -> Drive:
             f"{where}={value!r}: unknown way of driving the graph; use one of {', '.join(METHODS)} "
             "(e.g. 'astream:updates,values', 'stream:messages', 'astream_events:v2', 'abatch:3')"
         )
+    method = cast(Method, name)  # one of METHODS, checked above
     if name in ("astream", "stream"):
         modes = tuple(m.strip() for m in arg.split(",") if m.strip()) if arg else JOURNAL_MODES
         bad = [m for m in modes if m not in STREAM_MODES]
         if bad:
             raise ChaosUsageError(f"{where}={value!r}: unknown stream_mode {bad}; use some of {', '.join(STREAM_MODES)}")
-        return Drive(name, modes)  # type: ignore[arg-type]
+        return Drive(method, modes)
     if name == "astream_events":
         version = arg or "v2"
         if version not in ("v1", "v2"):
@@ -130,10 +131,10 @@ def parse_drive(value: str | Drive | None, *, where: str = "drive") -> Drive:
             n = 0
         if n < 1:
             raise ChaosUsageError(f"{where}={value!r}: give the batch size as a whole number >= 1, e.g. '{name}:3'")
-        return Drive(name, (), "v2", n)  # type: ignore[arg-type]
+        return Drive(method, (), "v2", n)
     if arg:
         raise ChaosUsageError(f"{where}={value!r}: {name} takes no argument")
-    return Drive(name, ())  # type: ignore[arg-type]
+    return Drive(method, ())
 
 
 #: Called with (mode, chunk) for every streamed chunk the journal needs.

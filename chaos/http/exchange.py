@@ -195,7 +195,7 @@ def faulty_response(response: httpx.Response, body: FaultBody) -> httpx.Response
     server would send it."""
     headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
     return httpx.Response(
-        response.status_code, headers=headers, stream=body,  # type: ignore[arg-type]
+        response.status_code, headers=headers, stream=body,  # type: ignore[arg-type]  # a byte iterator httpx streams
         extensions=dict(response.extensions),
     )
 

@@ -349,7 +349,7 @@ def status(
 ) -> Status:
     """The upstream answers ``code`` (429, 500, 502, 503, 504, ...), optionally with Retry-After."""
     return Status(code, retry_after=retry_after, retry_after_as=retry_after_as, url=url,
-                  method=method, requests=requests)  # type: ignore[arg-type]
+                  method=method, requests=requests)  # type: ignore[arg-type]  # __post_init__ normalises it
 
 
 def rate_limited(
@@ -368,24 +368,24 @@ def rate_limited(
     window (nothing ever gets through).
     """
     return RateLimit(retry_after, retry_after_as=retry_after_as, url=url, method=method,
-                     requests=requests)  # type: ignore[arg-type]
+                     requests=requests)  # type: ignore[arg-type]  # __post_init__ normalises it
 
 
 def connect_error(*, url: Url = None, method: str | None = None, requests: Ordinals = None) -> TransportFailure:
     """The connection is refused (ConnectError); the upstream never sees the request."""
-    return TransportFailure("connect", url=url, method=method, requests=requests)  # type: ignore[arg-type]
+    return TransportFailure("connect", url=url, method=method, requests=requests)  # type: ignore[arg-type]  # __post_init__ normalises it
 
 
 def read_timeout(*, url: Url = None, method: str | None = None, requests: Ordinals = None) -> TransportFailure:
     """No answer: the client waits its read timeout, then raises ReadTimeout."""
-    return TransportFailure("read_timeout", url=url, method=method, requests=requests)  # type: ignore[arg-type]
+    return TransportFailure("read_timeout", url=url, method=method, requests=requests)  # type: ignore[arg-type]  # __post_init__ normalises it
 
 
 def remote_protocol_error(
     *, url: Url = None, method: str | None = None, requests: Ordinals = None
 ) -> TransportFailure:
     """The server drops the connection without a response (RemoteProtocolError)."""
-    return TransportFailure("remote_protocol", url=url, method=method, requests=requests)  # type: ignore[arg-type]
+    return TransportFailure("remote_protocol", url=url, method=method, requests=requests)  # type: ignore[arg-type]  # __post_init__ normalises it
 
 
 def slow(
@@ -397,7 +397,7 @@ def slow(
     requests: Ordinals = None,
 ) -> SlowResponse:
     """Answer ``seconds`` late (and ``per_chunk`` seconds between body chunks)."""
-    return SlowResponse(seconds, per_chunk=per_chunk, url=url, method=method, requests=requests)  # type: ignore[arg-type]
+    return SlowResponse(seconds, per_chunk=per_chunk, url=url, method=method, requests=requests)  # type: ignore[arg-type]  # __post_init__ normalises it
 
 
 def lost_response(
@@ -408,14 +408,14 @@ def lost_response(
     requests: Ordinals = None,
 ) -> LostResponse:
     """The upstream handles the request, the client never hears back (timeout or disconnect)."""
-    return LostResponse(as_error, url=url, method=method, requests=requests)  # type: ignore[arg-type]
+    return LostResponse(as_error, url=url, method=method, requests=requests)  # type: ignore[arg-type]  # __post_init__ normalises it
 
 
 def stalled_stream(
     after_chunks: int = 0, *, url: Url = None, method: str | None = None, requests: Ordinals = None
 ) -> StalledStream:
     """The body yields ``after_chunks`` chunks (SSE events or lines), then goes silent."""
-    return StalledStream(after_chunks, url=url, method=method, requests=requests)  # type: ignore[arg-type]
+    return StalledStream(after_chunks, url=url, method=method, requests=requests)  # type: ignore[arg-type]  # __post_init__ normalises it
 
 
 def cut_stream(
@@ -427,7 +427,7 @@ def cut_stream(
     requests: Ordinals = None,
 ) -> CutStream:
     """The body ends mid-message after ``after_chunks`` chunks (an error unless ``clean``)."""
-    return CutStream(after_chunks, clean=clean, url=url, method=method, requests=requests)  # type: ignore[arg-type]
+    return CutStream(after_chunks, clean=clean, url=url, method=method, requests=requests)  # type: ignore[arg-type]  # __post_init__ normalises it
 
 
 #: Every transport-level fault kind by its stable name, with a default instance.

@@ -76,7 +76,7 @@ class _Decision:
 
     @property
     def fault(self) -> HttpFault | None:
-        return self.injection.fault if self.injection is not None else None  # type: ignore[return-value]
+        return self.injection.fault if self.injection is not None else None  # type: ignore[return-value]  # the router keeps HTTP-level injections only
 
 
 class HttpChaos:
@@ -236,7 +236,7 @@ class HttpRun:
                 self.ctx.mark_fired(decision.injection)  # under our lock: `times` stays exact
         inj = decision.injection
         if inj is not None:
-            fault: HttpFault = inj.fault  # type: ignore[assignment]
+            fault: HttpFault = inj.fault  # type: ignore[assignment]  # HTTP-level injections only (see __init__)
             if decision.window_left is not None:
                 rec.fault = f"http 429 rate limit window ({decision.window_left:g}s left)"
             else:
@@ -248,7 +248,7 @@ class HttpRun:
     def _decide(self, node: str, task: str, attempt: int, request: httpx.Request, now: float) -> _Decision:
         chosen = _Decision()
         for inj in self.injections:
-            fault: HttpFault = inj.fault  # type: ignore[assignment]
+            fault: HttpFault = inj.fault  # type: ignore[assignment]  # HTTP-level injections only (see __init__)
             if not (inj.matches_site(node) and fault.matches(request)):
                 continue
             if isinstance(fault, RateLimit) and chosen.injection is None:
@@ -295,7 +295,7 @@ class HttpRun:
                     ex.wait_sync(math.inf)
                 raise ex.error(*_TRANSPORT_ERRORS["remote_protocol"])
             if _rewrites_body(fault):
-                return self._faulty(ex, fault, response, response.read())  # type: ignore[arg-type]
+                return self._faulty(ex, fault, response, response.read())  # type: ignore[arg-type]  # _rewrites_body: a fault
             return response
         except BaseException as exc:
             _note_error(ex.record, exc)
@@ -320,7 +320,7 @@ class HttpRun:
                     await ex.wait_async(math.inf)
                 raise ex.error(*_TRANSPORT_ERRORS["remote_protocol"])
             if _rewrites_body(fault):
-                return self._faulty(ex, fault, response, await response.aread())  # type: ignore[arg-type]
+                return self._faulty(ex, fault, response, await response.aread())  # type: ignore[arg-type]  # _rewrites_body: a fault
             return response
         except BaseException as exc:
             _note_error(ex.record, exc)

@@ -139,8 +139,8 @@ def sealed_sockets(allow: Iterable[Endpoint], on_refused: Callable[[Endpoint], N
         return real_connect_ex(self, address)
 
     with _socket_lock:
-        cls.connect = connect  # type: ignore[method-assign,assignment]
-        cls.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
+        cls.connect = connect  # type: ignore[method-assign,assignment]  # patched for the block, restored on exit
+        cls.connect_ex = connect_ex  # type: ignore[method-assign,assignment]  # patched for the block, restored on exit
     try:
         yield
     finally:
@@ -159,9 +159,9 @@ def _errors(name: str, connect: Callable[[str], Exception], timeout: Callable[[s
             protocol: Callable[[str], Exception]) -> ModuleType:
     """A namespace of one client's transport errors under httpcore's names (see `Flavor`)."""
     module = ModuleType(f"chaos.http.seal.{name}")
-    module.ConnectError = connect  # type: ignore[attr-defined]
-    module.ReadTimeout = timeout  # type: ignore[attr-defined]
-    module.RemoteProtocolError = protocol  # type: ignore[attr-defined]
+    setattr(module, "ConnectError", connect)
+    setattr(module, "ReadTimeout", timeout)
+    setattr(module, "RemoteProtocolError", protocol)
     return module
 
 
@@ -259,11 +259,11 @@ def _urllib3_seal(run: HttpRun) -> Iterator[None]:
             reason=response.reason_phrase,
         )
 
-    pool_cls.urlopen = urlopen  # type: ignore[method-assign,assignment]
+    pool_cls.urlopen = urlopen  # type: ignore[method-assign,assignment]  # patched for the block, restored on exit
     try:
         yield
     finally:
-        pool_cls.urlopen = original  # type: ignore[method-assign]
+        pool_cls.urlopen = original  # type: ignore[method-assign]  # the saved original
 
 
 @contextmanager
@@ -293,14 +293,14 @@ def _urllib_seal(run: HttpRun) -> Iterator[None]:
         for key, value in _headers_without_encoding(response).items():
             msg[key] = value
         out = urllib.response.addinfourl(io.BytesIO(response.content), msg, req.full_url, response.status_code)
-        out.msg = response.reason_phrase  # type: ignore[attr-defined]
+        out.msg = response.reason_phrase  # type: ignore[attr-defined]  # urllib's HTTPResponse has it; stubs miss it
         return out
 
-    handler_cls.do_open = do_open  # type: ignore[method-assign]
+    handler_cls.do_open = do_open  # type: ignore[method-assign]  # patched for the block, restored on exit
     try:
         yield
     finally:
-        handler_cls.do_open = original  # type: ignore[method-assign]
+        handler_cls.do_open = original  # type: ignore[method-assign]  # the saved original
 
 
 @contextmanager

@@ -80,7 +80,8 @@ class Flavor:
 
     def error(self, name: str, message: str) -> Exception:
         """The transport library's own ``name`` error (``ConnectError``, ``ReadTimeout`` ...)."""
-        return getattr(self.core, name)(message)  # type: ignore[no-any-return]
+        error: Exception = getattr(self.core, name)(message)  # the library's error classes
+        return error
 
     @contextmanager
     def install(self, handler: Handler) -> Iterator[None]:
@@ -91,7 +92,7 @@ class Flavor:
         The patch is removed on exit, also on failure, unless other routers still use it.
         """
         mocker = self.mocker
-        mocker.routers.insert(0, handler)  # type: ignore[arg-type]
+        mocker.routers.insert(0, handler)  # type: ignore[arg-type]  # respx calls only the Handler methods of a router
         try:
             mocker.start()
             yield

@@ -94,7 +94,8 @@ def shadow_values(result: Any, fields: Sequence[str]) -> dict[int, dict[str, Any
         return None
     key = shadow_key(result, fields)
     if key is not None and key in inst.memo:
-        return inst.memo[key]  # type: ignore[no-any-return]
+        memoised: dict[int, dict[str, Any]] | None = inst.memo[key]  # what this function stored
+        return memoised
     out = _run_shadow(result, fields)
     if key is not None:
         inst.memo[key] = out

@@ -57,11 +57,11 @@ def check_retry_after(result: TrialResult) -> Iterable[Violation]:
                 continue
             gap = nxt.start - rec.end
             if gap < delay - EPS:
-                status = rec.exc.response.status_code  # type: ignore[union-attr]
+                status = rec.exc.response.status_code  # type: ignore[union-attr]  # delay is set: an HTTP error
                 yield violation(
                     NAME, result,
                     f"{where(nxt)}: attempt {rec.attempt} got HTTP {status} with Retry-After: "
-                    f"{rec.exc.response.headers['Retry-After']} at t={rec.end:g}s, "  # type: ignore[union-attr]
+                    f"{rec.exc.response.headers['Retry-After']} at t={rec.end:g}s, "  # type: ignore[union-attr]  # as above
                     f"so the retry must wait at least {delay:g}s; it started after {gap:g}s. "
                     "LangGraph's RetryPolicy ignores Retry-After: give the policy an "
                     f"initial_interval >= {delay:g}s or honour the header in the node.",

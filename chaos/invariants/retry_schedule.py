@@ -89,7 +89,7 @@ def check_task(result: TrialResult, attempts: Sequence[AttemptRecord], policies:
             yield violation(
                 NAME, result,
                 f"{where(rec, rec.end)}: attempt {rec.attempt} failed with {type(exc).__name__} and "
-                f"the model retries it ({step.why}, max_attempts={step.policy.max_attempts}, "  # type: ignore[union-attr]
+                f"the model retries it ({step.why}, max_attempts={step.policy.max_attempts}, "  # type: ignore[union-attr]  # a retried step has a policy
                 f"backoff {step.min_sleep:g}s), but no attempt {rec.attempt + 1} ran. Is a retry_on "
                 "predicate not a pure function of the exception?",
                 rec, t=rec.end,

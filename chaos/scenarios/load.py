@@ -103,7 +103,7 @@ def _sigterm_fault() -> Fault:
 def _kill_fault(grace: float = 0.05, at: str = "end") -> Fault:
     from chaos.shutdown import kill
 
-    return kill(grace, at=at)  # type: ignore[arg-type]
+    return kill(grace, at=at)  # type: ignore[arg-type]  # Kill validates `at`
 
 #: Fault kinds usable in scenario files. Other packages add theirs with `register_fault_kind`.
 FAULT_KINDS: dict[str, FaultKind] = {

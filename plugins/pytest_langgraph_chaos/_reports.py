@@ -60,7 +60,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when != "call":
         return report
     if (audit := getattr(item, "audit_payload", None)) is not None:  # a chaos-audit item
-        report.chaos_audit = audit  # type: ignore[attr-defined]
+        report.chaos_audit = audit  # type: ignore[attr-defined]  # our own field on pytest's report
     trials: list[dict[str, Any]] = []
     if RESULT_KEY in item.stash:
         trials.append(item.stash[RESULT_KEY].to_json())
@@ -72,7 +72,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         trials.extend(r.to_json() for r in item.stash[CHAOS_KEY].results)
     if trials:
         # A plain attribute survives xdist's report serialization (it copies __dict__).
-        report.chaos_trials = trials  # type: ignore[attr-defined]
+        report.chaos_trials = trials  # type: ignore[attr-defined]  # our own field on pytest's report
         fired = sorted({label for t in trials for label in t.get("fired", [])})
         # On the item, as record_property does: JUnit XML reads them from the teardown report,
         # which copies the item's list (the call report's copy is made before this hook runs).

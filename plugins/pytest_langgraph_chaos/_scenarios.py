@@ -80,7 +80,7 @@ class ScenarioItem(ChaosItem):
             seed=config.stash[SEED_KEY],
             test_id=self.nodeid,
             target=sc.target,
-            clock=_clock(config, sc),  # type: ignore[arg-type]
+            clock=_clock(config, sc),  # type: ignore[arg-type]  # validated when loaded
             config=dict(sc.config),
             disable=[*config.getini("chaos_disable"), *sc.disable],
             nondeterministic=sc.nondeterministic,
@@ -109,7 +109,7 @@ class ScenarioItem(ChaosItem):
             result.target = sc.target  # the builder has no name: report the scenario's target
             return result
         return run_kill_trial(
-            sc.target, sc.inputs[self.input_index], node=inj.node, fault=inj.fault,  # type: ignore[arg-type]
+            sc.target, sc.inputs[self.input_index], node=inj.node, fault=inj.fault,  # type: ignore[arg-type]  # a kill scenario's fault is a Kill
             saver=sc.checkpointer, idempotent=sc.idempotent, **common,
         )
 

@@ -95,7 +95,7 @@ class ChaosTrialItem(ChaosItem):
             seed=seed,
             test_id=self.nodeid,
             target=self.target,
-            clock=_clock(config),  # type: ignore[arg-type]
+            clock=_clock(config),  # type: ignore[arg-type]  # validated against CLOCKS
             config=setup.config,
             context=context,
             disable=config.getini("chaos_disable"),
