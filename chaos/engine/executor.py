@@ -279,6 +279,11 @@ class Executor:
             self.proxy = drv.RecordingGraph(self.inst.graph)
         try:
             with ExitStack() as stack:
+                # First in, last out: signal handlers and threads the graph leaves behind are
+                # restored or reported after the harness's own scopes have been undone.
+                from chaos.leaks import leak_guard
+
+                stack.enter_context(leak_guard(self.ctx, trial=getattr(self.ctx, "test_id", "")))
                 if has_signal:
                     from chaos.shutdown.signals import sigterm_scope
 

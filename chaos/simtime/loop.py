@@ -17,6 +17,7 @@ stock asyncio pops equal deadlines in heap order), or in a reproducible seeded s
 from __future__ import annotations
 
 import asyncio
+import os
 import concurrent.futures
 import contextvars
 import heapq
@@ -36,7 +37,8 @@ __all__ = ["SimulatedDeadlock", "TieBreak", "VirtualEventLoop"]
 TieBreak = Literal["fifo", "seeded"]
 
 #: Real seconds the loop may block while a hold is active or executor work is in flight.
-DEFAULT_REAL_WAIT_CAP: float = 120.0
+#: ``CHAOS_REAL_WAIT_CAP`` (real seconds) lowers it, for tests of graphs that block for real.
+DEFAULT_REAL_WAIT_CAP: float = float(os.environ.get("CHAOS_REAL_WAIT_CAP", "120"))
 
 #: Real seconds an executor job that has posted work to the loop may keep running before the
 #: loop stops waiting for it (it is then most likely waiting for the loop itself, e.g. through

@@ -22,6 +22,7 @@ from pytest_langgraph_chaos._settings import (
     _targets,
     _retry_budget,
     _trials,
+    exit_grace,
     keep_results,
 )
 
@@ -38,6 +39,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.stash[TARGETS_KEY] = {}
     config.stash[AUDITS_KEY] = []
+    # Every session records its status, so the outermost one (the last to finish) is the one
+    # the exit watchdog exits with, also when pytester runs inner sessions with --chaos.
+    config.pluginmanager.register(_ExitStatus(), "chaos-exit-status")
     if not config.getoption("langgraph_chaos"):
         if config.getoption("langgraph_chaos_audit"):
             raise pytest.UsageError("--chaos-audit audits --chaos-target graphs and needs --chaos; pass both")
@@ -50,6 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if controller:
         _check_report_paths(config)
     _import_targets_from_rootdir_and_cwd(config)
+    from chaos.leaks import install_exit_watchdog
+
+    install_exit_watchdog(exit_grace(config))
     _redact_names(config)
     config.stash[SEED_KEY] = _settle_seed(config)
     from chaos.report import TrialLog
@@ -132,6 +139,18 @@ def _settle_seed(config: pytest.Config) -> int:
         cache.set("chaos/seed", value)
     config.option.langgraph_chaos_seed = value
     return int(value)
+
+
+class _ExitStatus:
+    """Hand pytest's exit status to the exit watchdog (`chaos.leaks.install_exit_watchdog`)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, exitstatus: int) -> None:
+        import sys
+
+        leaks = sys.modules.get("chaos.leaks")  # only imported when a --chaos session ran
+        if leaks is not None:
+            leaks.set_exit_status(int(exitstatus))
 
 
 class _XdistHooks:

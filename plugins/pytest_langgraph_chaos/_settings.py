@@ -27,6 +27,8 @@ CLOCKS = ("simulated", "real")
 MAX_TRIALS = 100_000
 #: Default of ``chaos_keep_results``: how many results ``chaos.results`` keeps in memory.
 KEEP_RESULTS = 100
+#: Default of ``chaos_exit_grace``: how long a process may hang at exit on a graph's threads.
+EXIT_GRACE = 10.0
 SKIP_REASON = "chaos tests run only with --chaos (pass --chaos to run them)"
 MARKER_KWARGS = {"node", "attempts", "probability", "times", "clock", "disable", "seed"}
 
@@ -256,6 +258,12 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         default=str(KEEP_RESULTS),
     )
     parser.addini(
+        "chaos_exit_grace",
+        f"Real seconds the process may hang at exit on threads a graph left running before it exits\n"
+        f"naming them (default {EXIT_GRACE:g}; the CHAOS_EXIT_GRACE environment variable wins)",
+        default=str(EXIT_GRACE),
+    )
+    parser.addini(
         "chaos_redact",
         "More query parameter / header / field names whose values are credentials (redacted)",
         type="linelist",
@@ -317,4 +325,19 @@ def _retry_budget(config: pytest.Config) -> int:
     from chaos.invariants.retry_budget import set_retry_budget
 
     set_retry_budget(value)
+    return value
+
+
+def exit_grace(config: pytest.Config) -> float:
+    """``CHAOS_EXIT_GRACE`` (environment) or ``chaos_exit_grace`` (ini): real seconds >= 0."""
+    import os
+
+    env = os.environ.get("CHAOS_EXIT_GRACE")
+    text, where = (env, "CHAOS_EXIT_GRACE (environment)") if env else (config.getini("chaos_exit_grace"), "chaos_exit_grace (ini)")
+    try:
+        value = float(text)
+    except ValueError:
+        raise pytest.UsageError(f"{where}: {text!r} is not a number of seconds, e.g. 10") from None
+    if not value >= 0:
+        raise pytest.UsageError(f"{where}: {value:g} must be at least 0 seconds")
     return value
