@@ -80,8 +80,10 @@ class Chaos:
         self.on_result = on_result
         #: How many results were produced (numbering does not depend on the window).
         self.trials_done = 0
-        #: What test-scope strictness needs of every result, however many ``results`` keeps.
-        self.fired_summaries: list[dict[str, Any]] = []
+        #: What test-scope strictness needs of the results, however many ``results`` keeps:
+        #: the probabilistic faults declared (label -> record) and those that fired in a run.
+        self._declared: dict[str, dict[str, Any]] = {}
+        self._fired: set[str] = set()
         #: How many runs were started (also those that raised before producing a result).
         self.runs_started = 0
         #: Context managers entered around every run (see `chaos.trial.RunHook`).
@@ -285,17 +287,27 @@ class Chaos:
         n = self.trials_done
         return self.test_id if n == 0 else f"{self.test_id}#{n}"
 
+    @property
+    def fired_summaries(self) -> list[dict[str, Any]]:
+        """What test-scope strictness needs of every result so far, merged into one summary
+        (``faults``: the probabilistic faults declared; ``fired``: those that fired in a run)."""
+        if not self._declared:
+            return []
+        return [{"faults": list(self._declared.values()), "fired": sorted(self._fired)}]
+
     def _record(self, result: TrialResult, raise_on_violation: bool) -> TrialResult:
         __tracebackhide__ = True
         self.trials_done += 1
         self.results.append(result)
         if self.keep_results is not None and len(self.results) > self.keep_results:
             del self.results[: len(self.results) - self.keep_results]
-        if result.injections:
-            self.fired_summaries.append({
-                "faults": [i.to_json() for i in result.injections],
-                "fired": [i.label for i in result.injections if i not in result.never_fired],
-            })
+        # Only probabilistic faults matter to test-scope strictness, and only whether they fired
+        # in any run: one merged summary, not one per result (memory stays flat over 10,000 runs).
+        for inj in result.injections:
+            if inj.probability < 1.0:
+                self._declared.setdefault(inj.label, inj.to_json())
+                if inj not in result.never_fired:
+                    self._fired.add(inj.label)
         if self.on_result is not None:
             self.on_result(result)
         if raise_on_violation:

@@ -159,7 +159,7 @@ def _fail_on_unfired(harness: Chaos, item: pytest.Item) -> None:
         labels = ", ".join(repr(label) for _scope, label in unfired)
         pytest.fail(
             f"{item.nodeid}: probabilistic fault(s) {labels} fired in none of the test's "
-            f"{len(trials)} run(s); raise the probability or run more trials. "
+            f"{harness.trials_done} run(s); raise the probability or run more trials. "
             f"Reproduce: {harness.repro}",
             pytrace=False,
         )
