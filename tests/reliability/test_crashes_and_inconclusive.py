@@ -12,13 +12,14 @@ import json
 import pytest
 
 ABORTS = """
+import faulthandler
 import os
 
 def test_survives(chaos):
     pass
 
 def test_dies():
-    os.abort()
+    {crash}
 """
 
 SELF_FAILING = """
@@ -42,8 +43,9 @@ builder.add_edge("work", END)
 """
 
 
-def test_a_crashed_worker_is_an_error_trial_in_the_summary_and_the_report(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_aborts=ABORTS)
+@pytest.mark.parametrize("crash", ["os.abort()", "faulthandler._sigsegv()"], ids=["abort", "segfault"])
+def test_a_crashed_worker_is_an_error_trial_in_the_summary_and_the_report(pytester: pytest.Pytester, crash: str) -> None:
+    pytester.makepyfile(test_aborts=ABORTS.format(crash=crash))
     report = pytester.path / "r.json"
 
     result = pytester.runpytest_subprocess("--chaos", "-n", "2", f"--chaos-report={report}", "-p", "no:randomly")
