@@ -129,7 +129,12 @@ class Chaos:
         held = self._instrumented.get(key)
         if held is None or held[0] is not graph:
             # The graph is kept alive with its copy: an id is only unique among live objects.
-            held = (graph, instrument(graph, checkpointer_factory=sqlite_saver_in, cache_factory=default_cache))
+            from chaos.engine.baseline import shared_instrumentation
+
+            # One copy per compiled graph per process (issue #18): a fresh fixture per test
+            # must not pay for a compile and LangGraph's cold caches again.
+            held = (graph, shared_instrumentation(graph, lambda: instrument(
+                graph, checkpointer_factory=sqlite_saver_in, cache_factory=default_cache)))
             self._instrumented[key] = held
         return held[1]
 
@@ -322,8 +327,11 @@ class Chaos:
         return self.results[-1]
 
     def close(self) -> None:
+        from chaos.engine.baseline import is_shared
+
         for _, inst in self._instrumented.values():
-            inst.close()
+            if not is_shared(inst):
+                inst.close()
         self._instrumented.clear()
 
 

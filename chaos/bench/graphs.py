@@ -131,3 +131,7 @@ def long_thread_case(steps: int) -> Case:
 
     return Case(f"long_thread[{steps}]", long_thread.build, {"target": steps},
                 {"recursion_limit": steps * 4 + 100}, 1)
+
+
+#: ``chaos.bench.graphs:chain5``: the graph the kill row's child processes import.
+chain5 = chain(5)

@@ -8,6 +8,12 @@ edges, branches, policies, channels), so a builder changed after a trial gets a 
 ``baseline="fresh"`` opts out, for graphs whose outside state changes between runs. Trials with
 ``around`` hooks (an HTTP router with its routes) are not memoised: their answers are not part
 of the key.
+
+The instrumented copy of a compiled graph is shared the same way (`shared_instrumentation`):
+a parametrized suite gets a fresh ``chaos`` fixture per test, and re-instrumenting the same
+graph per test cost a compile plus LangGraph's cold per-graph caches (about a third of a
+repeated ``chaos.run`` on a 10-node chain). Its `InstrumentedGraph.memo` (the delta shadow's
+values, reachable nodes) is shared with it.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ from __future__ import annotations
 import copy
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from chaos.context import RunContext
 from chaos.engine.executor import Executor
 from chaos.engine.spec import TrialSpec
 from chaos.engine.steps import baseline_steps
+from chaos.inject import InstrumentedGraph
 from chaos.journal import Journal
 
 _MEMO: OrderedDict[tuple[Any, ...], tuple[Any, str, Journal]] = OrderedDict()
@@ -107,6 +115,50 @@ def _copy(journal: Journal) -> Journal:
     return out
 
 
+#: id(user graph) -> (weak ref to it, its fingerprint, the shared instrumented copy).
+_SHARED: dict[int, tuple[Any, str, InstrumentedGraph]] = {}
+
+
+def shared_instrumentation(graph: Any, make: Callable[[], InstrumentedGraph]) -> InstrumentedGraph:
+    """The instrumented copy of ``graph`` shared by every `chaos.Chaos` of this process.
+
+    ``make()`` builds one when there is none, when the graph's structure changed since
+    (`fingerprint`), or when the shared copy is running a trial right now (its run slot is
+    taken). Only copies that own nothing are shared (a compiled graph keeps the user's own
+    checkpointer): a builder's copy owns an embedded SQLite database, which its `Chaos`
+    closes, so each `Chaos` makes its own.
+    """
+    fp = fingerprint(graph)
+    held = _SHARED.get(id(graph))
+    if held is not None:
+        ref, old_fp, inst = held
+        if ref() is graph and old_fp == fp:
+            if inst.active.context is None:
+                return inst
+            return make()  # in use (a trial inside a trial's node): a private copy
+        del _SHARED[id(graph)]
+    inst = make()
+    if inst.cleanups or inst.owns_checkpointer:
+        return inst
+    key = id(graph)
+
+    def forget(_ref: Any) -> None:  # the graph is gone: so is its copy
+        _SHARED.pop(key, None)
+
+    try:
+        ref = weakref.ref(graph, forget)
+    except TypeError:
+        return inst
+    _SHARED[key] = (ref, fp, inst)
+    return inst
+
+
+def is_shared(inst: InstrumentedGraph) -> bool:
+    """True for a copy `shared_instrumentation` keeps (its `Chaos` must not close it)."""
+    return any(held[2] is inst for held in _SHARED.values())
+
+
 def clear() -> None:
-    """Forget every memoised baseline."""
+    """Forget every memoised baseline and shared instrumented copy."""
     _MEMO.clear()
+    _SHARED.clear()

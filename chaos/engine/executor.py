@@ -538,7 +538,8 @@ class Executor:
                         saver = _saver(graph)
                         if saver is not None:
                             for tid in op.args[0]:
-                                saver.delete_thread(tid)
+                                if _may_hold(saver, tid):
+                                    saver.delete_thread(tid)
                     elif op.kind == "clear_cache":
                         if graph.cache is not None:
                             graph.clear_cache()
@@ -582,4 +583,22 @@ async def _aforget(graph: Any, thread_ids: Sequence[str]) -> None:
     saver = _saver(graph)
     if saver is not None:
         for tid in thread_ids:
-            await saver.adelete_thread(tid)
+            if _may_hold(saver, tid):
+                await saver.adelete_thread(tid)
+
+
+def _may_hold(saver: Any, thread_id: str) -> bool:
+    """False when ``saver`` surely holds nothing of the thread (skip deleting it).
+
+    ``InMemorySaver.delete_thread`` scans every write and blob of every thread (O(saver size)):
+    on a module-level graph whose saver keeps every earlier run, deleting a thread that was
+    never written cost more than the run (issue #18). Its checkpoints come first (writes and
+    blobs are stored with or after one), so a thread without any has nothing to delete.
+    """
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    if isinstance(saver, InMemorySaver):
+        storage = getattr(saver, "storage", None)
+        if isinstance(storage, dict):
+            return thread_id in storage
+    return True

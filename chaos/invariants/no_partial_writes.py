@@ -51,7 +51,10 @@ def check_no_partial_writes(result: TrialResult) -> Iterable[Violation]:
 
     # A task resumed in a later run step (same task id) writes next to its earlier error.
     rerun = {a.task_id for a in result.journal.attempts if a.task_id and a.invocation > 0}
-    task_names = _task_names(result) if any(t not in records for t in by_task) else {}
+    # Names from the checkpointer's snapshots only for a violation that needs one: reading the
+    # state history prepares every superstep's tasks (as much CPU as the rest of the trial's
+    # checks), and most trials have tasks the journal does not name (``__start__``'s input).
+    task_names: dict[str, str] | None = None
     for task_id, writes in by_task.items():
         channels = {ch for _n, ch, _v in writes}
         if _ERROR not in channels or task_id in rerun:
@@ -59,6 +62,8 @@ def check_no_partial_writes(result: TrialResult) -> Iterable[Violation]:
         partial = sorted(ch for ch in channels if not ch.startswith("__"))
         if partial:
             rec = records.get(task_id)
+            if rec is None and task_names is None:
+                task_names = _task_names(result)
             error = next(repr(v)[:120] for _n, ch, v in writes if ch == _ERROR)
             at = where(rec, rec.end) if rec is not None else f"task {task_id} (checkpoint step {steps[writes[0][0]]})"
             yield violation(
@@ -68,7 +73,7 @@ def check_no_partial_writes(result: TrialResult) -> Iterable[Violation]:
                 "task as finished and never reruns it or the nodes after it. Expected only the "
                 "__error__ write. Write state only in the node's return value (LangGraph keeps "
                 "writes sent mid-node by the last failing attempt).",
-                rec, node=rec.node if rec else task_names.get(task_id), t=rec.end if rec else None,
+                rec, node=rec.node if rec else (task_names or {}).get(task_id), t=rec.end if rec else None,
             )
 
     if result.journal.outcome not in ("ok", "error"):
