@@ -432,24 +432,20 @@ _INSTRUMENTED: weakref.WeakKeyDictionary[Any, InstrumentedGraph] = weakref.WeakK
 _BY_ID: dict[int, tuple[Any, InstrumentedGraph]] = {}
 
 
-def _memory_sqlite_saver() -> Any:
-    """LangGraph's real `SqliteSaver` (as `EmbeddedSqliteSaver`) on an in-memory database:
-    the same SQL as the file-backed default without a disk commit per write (about 1 ms
-    each), which would otherwise dominate a property test's examples."""
-    import sqlite3
+def _memory_saver() -> Any:
+    """LangGraph's `InMemorySaver`: a property test runs hundreds of examples, and on SQLite
+    (even an in-memory database) the saver's SQL was 30% of an example on a 4-node graph
+    (issue #18). A compiled graph keeps its own checkpointer: pass one to test on SQLite."""
+    from langgraph.checkpoint.memory import InMemorySaver
 
-    from chaos.savers import EmbeddedSqliteSaver
-
-    saver = EmbeddedSqliteSaver(sqlite3.connect(":memory:", check_same_thread=False))
-    saver.setup()
-    return saver
+    return InMemorySaver()
 
 
 def instrumented(graph: UserGraph | InstrumentedGraph) -> InstrumentedGraph:
     """The instrumented copy of ``graph``, built once per graph object and then reused.
 
-    A builder is compiled with LangGraph's SQLite checkpointer on an in-memory database (and
-    an in-memory cache when a node declares a `CachePolicy`); a compiled graph keeps its own.
+    A builder is compiled with LangGraph's `InMemorySaver` (and an in-memory cache when a node
+    declares a `CachePolicy`); a compiled graph keeps its own.
     Instrumenting costs milliseconds; reusing it is what makes 100 examples take well under a
     second.
     """
@@ -462,7 +458,7 @@ def instrumented(graph: UserGraph | InstrumentedGraph) -> InstrumentedGraph:
     if inst is None:
         from chaos.savers import default_cache
 
-        inst = instrument(graph, checkpointer_factory=_memory_sqlite_saver, cache_factory=default_cache)
+        inst = instrument(graph, checkpointer_factory=_memory_saver, cache_factory=default_cache)
         try:
             _INSTRUMENTED[graph] = inst
         except TypeError:

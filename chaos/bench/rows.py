@@ -81,21 +81,25 @@ def overhead(plan: Plan) -> Row:
         (pw, pc), (fw, fc), (nw, nc) = m["plain"], m["off"], m["on"]
         d: dict[str, Any] = {"graph": case.name, "plain_ms": pw * 1e3, "off_ms": fw * 1e3, "on_ms": nw * 1e3,
              "ratio_off": fw / pw, "ratio_on": nw / pw, "cpu_ratio_off": fc / pc, "cpu_ratio_on": nc / pc}
-        # A graph whose nodes sleep: the plain run waits for real and the trial does not, so
-        # the wall ratio says nothing about overhead; its CPU ratio stands in.
+        # The overhead is the CPU ratio (issue #18: it holds on a shared machine); a graph whose
+        # nodes sleep has no wall ratio to speak of (the plain run waits for real, a trial not).
         d["sleeps"] = case.sleeps
-        d["overhead_off"] = d["cpu_ratio_off"] if case.sleeps else d["ratio_off"]
-        d["overhead_on"] = d["cpu_ratio_on"] if case.sleeps else d["ratio_on"]
+        d["overhead_off"] = d["cpu_ratio_off"]
+        d["overhead_on"] = d["cpu_ratio_on"]
         detail.append(d)
     aggregates: tuple[tuple[str, Callable[[list[float]], float]], ...] = (("worst", max), ("median", median))
     stats = {f"{agg}_{key}": fn([d[key] for d in detail])
              for agg, fn in aggregates
              for key in ("overhead_off", "overhead_on", "cpu_ratio_off", "cpu_ratio_on")}
+    awake = [d for d in detail if not d["sleeps"]]
+    stats["worst_wall_ratio_off"] = max(d["ratio_off"] for d in awake) if awake else float("nan")
+    stats["worst_wall_ratio_on"] = max(d["ratio_on"] for d in awake) if awake else float("nan")
+    worst_on = max(detail, key=lambda d: float(d["overhead_on"]))["graph"]
     return Row(
         "1 overhead (trial / plain ainvoke)", stats,
-        f"off {stats['worst_overhead_off']:.2f}x, all on {stats['worst_overhead_on']:.2f}x (worst of {len(detail)} "
-        f"graphs; median {stats['median_overhead_off']:.2f}x / {stats['median_overhead_on']:.2f}x; CPU time "
-        f"worst {stats['worst_cpu_ratio_off']:.2f}x / {stats['worst_cpu_ratio_on']:.2f}x)",
+        f"CPU: off {stats['worst_overhead_off']:.2f}x, all on {stats['worst_overhead_on']:.2f}x (worst of {len(detail)} "
+        f"graphs, `{worst_on}`; median {stats['median_overhead_off']:.2f}x / {stats['median_overhead_on']:.2f}x); "
+        f"wall worst {stats['worst_wall_ratio_off']:.2f}x / {stats['worst_wall_ratio_on']:.2f}x",
         "off <= 1.2x, all on <= 1.5x (issue #18)",
         stats["worst_overhead_off"] <= 1.2 and stats["worst_overhead_on"] <= 1.5, detail,
     )

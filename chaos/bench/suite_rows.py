@@ -35,6 +35,9 @@ _ids = count()
 #: The bundled scenario pack and the small file the ``--quick`` rows use.
 PACK = "scenarios/"
 QUICK_FILE = "scenarios/compensation.chaos.toml"
+#: The options of the README's main-job command that change its cost (a test keeps them equal):
+#: one process, and hypothesis' plugin off (it imports hypothesis at the end of every session).
+MAIN_JOB_FLAGS = ("-p", "no:hypothesispytest")
 
 
 def _row(name: str, measured: dict[str, float], headline: str, target: str, ok: bool | None,
@@ -221,7 +224,7 @@ def main_job(rounds: int) -> Any:
     runs: dict[str, list[tuple[float, float]]] = {"0": [], "2": []}
     for _ in range(rounds):
         for n in runs:
-            wall, cpu, _last = _pytest(["--chaos", PACK, "-n", n], root)
+            wall, cpu, _last = _pytest(["--chaos", PACK, *MAIN_JOB_FLAGS, "-n", n], root)
             runs[n].append((wall, cpu))
     (w0, c0), (w2, c2) = ((median([w for w, _ in v]), median([c for _, c in v])) for v in runs.values())
     return _row(
@@ -236,7 +239,7 @@ def collection(rounds: int, quick: bool) -> Any:
     """Row 12: CPU of collecting the bundled pack (a fresh process: imports and plugins included)."""
     root = _root()
     what = QUICK_FILE if quick else PACK
-    samples = [_pytest(["--chaos", what, "--collect-only"], root) for _ in range(rounds)]
+    samples = [_pytest(["--chaos", what, *MAIN_JOB_FLAGS, "--collect-only"], root) for _ in range(rounds)]
     wall, cpu = median([s[0] for s in samples]), median([s[1] for s in samples])
     return _row(
         "12 collection (pytest --chaos scenarios/ --collect-only)",

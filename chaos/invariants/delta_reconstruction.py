@@ -116,7 +116,7 @@ def read_thread(saver: Any, thread: dict[str, Any], specs: dict[str, DeltaChanne
     One ``saver.list`` pass; each checkpoint is hydrated by LangGraph's own
     ``channels_from_checkpoint`` for the DeltaChannel fields only (the read path of
     ``get_state``, without computing tasks and next nodes). The delta history LangGraph reads
-    for it is kept (a deep copy taken before the replay hands it to the reducer, which may
+    for it is kept (`_own_copy`, taken before the replay hands it to the reducer, which may
     mutate it), so the checker never reads the saver twice for the same checkpoint.
     """
     from langgraph.pregel._checkpoint import channels_from_checkpoint
@@ -124,11 +124,13 @@ def read_thread(saver: Any, thread: dict[str, Any], specs: dict[str, DeltaChanne
     kept: list[Any] = []
     read = saver.get_delta_channel_history
 
+    seeds: dict[str, Any] = {}
+
     def keeping(*, config: Any, channels: Any) -> Any:
         history = read(config=config, channels=channels)
         try:
-            kept.append(copy.deepcopy(history))
-        except Exception:  # uncopyable values: read again below
+            kept.append(_own_copy(history, seeds))
+        except Exception:  # uncopyable values: our own read
             kept.append(read(config=config, channels=channels))
         return history
 
@@ -167,9 +169,45 @@ def read_thread(saver: Any, thread: dict[str, Any], specs: dict[str, DeltaChanne
     return points
 
 
-def _batches(history: Any, points: list[Point]) -> list[Batch]:
-    """The history's writes grouped by the superstep that made them, oldest first."""
-    step_of = {tid: p.step for p in points for tid in p.tasks}
+def _step_of(points: list[Point]) -> dict[str, Any]:
+    """Task id -> the step of the checkpoint whose pending writes hold that task's writes."""
+    return {tid: p.step for p in points for tid in p.tasks}
+
+
+def _own_copy(history: dict[str, Any], seeds: dict[str, Any]) -> dict[str, Any]:
+    """A copy of one checkpoint's delta history that LangGraph's replay cannot mutate.
+
+    The seed (the nearest snapshot) grows with the thread and is the same for up to
+    ``snapshot_frequency`` checkpoints in a row: it is deep-copied once per snapshot and the
+    copy shared while the seed read is equal to it (deep copies per checkpoint made the walk
+    quadratic in the thread's length, issue #18); the writes since it are copied each time.
+    """
+    out: dict[str, Any] = {}
+    for channel, entry in history.items():
+        if not isinstance(entry, dict):
+            out[channel] = copy.deepcopy(entry)
+            continue
+        mine = dict(entry)
+        if "seed" in entry:
+            seed = entry["seed"]
+            held = seeds.get(channel, MISSING)
+            if not _same(seed, held):
+                held = seeds[channel] = copy.deepcopy(seed)
+            mine["seed"] = held
+        if "writes" in entry:
+            mine["writes"] = copy.deepcopy(entry["writes"])
+        out[channel] = mine
+    return out
+
+
+def _batches(history: Any, points: list[Point], step_of: dict[str, Any] | None = None) -> list[Batch]:
+    """The history's writes grouped by the superstep that made them, oldest first.
+
+    ``step_of`` (`_step_of` of ``points``): pass it when calling once per checkpoint, or the
+    walk over a thread is quadratic in its length.
+    """
+    if step_of is None:
+        step_of = _step_of(points)
     out: dict[Any, Batch] = {}
     for task_id, _ch, value in history.get("writes", []):
         step = step_of.get(task_id)
@@ -182,8 +220,9 @@ def _batches(history: Any, points: list[Point]) -> list[Batch]:
 def thread_batches(points: list[Point], name: str) -> list[Batch]:
     """Every superstep's writes to ``name`` over the whole thread (from all histories read)."""
     merged: dict[Any, Batch] = {}
+    step_of = _step_of(points)
     for p in points:
-        for batch in _batches(p.history.get(name, {}), points):
+        for batch in _batches(p.history.get(name, {}), points, step_of):
             merged.setdefault(batch.step, batch)
     return [merged[k] for k in sorted(merged, key=lambda s: (not isinstance(s, int), s if isinstance(s, int) else 0))]
 
@@ -197,19 +236,21 @@ def _walk(result: TrialResult, name: str, template: DeltaChannel[Any], points: l
     of a replay from the seed at every checkpoint. Reports the first divergence.
     """
     running: Any = None
-    seed_key: Any = None
+    previous: Any = MISSING
     folded: list[Any] = []
+    step_of = _step_of(points)
     for point in points:
         history = point.history.get(name)
         if history is None:
             continue  # the checkpoint stores the value itself: nothing replayed
-        batches = _batches(history, points)
+        batches = _batches(history, points, step_of)
         seed = history.get("seed", MISSING)
-        key = id(seed) if seed is not MISSING else None
         steps = [b.step for b in batches]
-        if running is None or key != seed_key or steps[: len(folded)] != folded:
+        if running is None or not _same(seed, previous) or steps[: len(folded)] != folded:
+            # The running value gets a copy: the seeds themselves stay as read, to compare.
             running = template.from_checkpoint(copy.deepcopy(seed) if seed is not MISSING else MISSING)
-            seed_key, folded = key, []
+            folded = []
+        previous = seed
         for batch in batches[len(folded):]:
             running.update(list(batch.values))
             folded.append(batch.step)
@@ -264,6 +305,18 @@ def _compare_with_shadow(result: TrialResult, fields: dict[str, DeltaChannel[Any
                     node=name,
                 )
                 return
+
+
+def _same(a: Any, b: Any) -> bool:
+    """The same seed (snapshot) as the previous checkpoint's: each checkpoint's is read afresh."""
+    if a is b:
+        return True
+    if a is MISSING or b is MISSING or type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # values without a usable ==: start again from this seed
+        return False
 
 
 def _differs(a: Any, b: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -29,8 +30,8 @@ def test_the_committed_json_has_every_row_with_its_target() -> None:
             assert "wall" in row["headline"], f"{row['name']}: print the wall time next to the CPU time"
 
 
-def test_a_stale_table_is_reported_and_rewritten(tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    page = tmp_path / "page.md"  # type: ignore[operator]
+def test_a_stale_table_is_reported_and_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = tmp_path / "page.md"
     page.write_text(f"intro\n{table.START}\n| old | numbers |\n{table.END}\nrest\n")
     monkeypatch.setattr(table, "PAGES", (page,))
     assert table.main(["--check"]) == 1
@@ -45,3 +46,11 @@ def test_cells_cannot_break_the_table_and_a_page_without_markers_is_an_error() -
     assert "a \\| b" in out and "**no**" in out
     with pytest.raises(SystemExit, match="no <!-- performance-table -->"):
         table.replace_block("no markers", out, "README.md")
+
+
+def test_the_bench_measures_the_readmes_main_job_command() -> None:
+    from chaos.bench.suite_rows import MAIN_JOB_FLAGS
+
+    readme = table.PAGES[0].read_text()
+    command = next(line for line in readme.splitlines() if "pytest --chaos scenarios/" in line)
+    assert " ".join(MAIN_JOB_FLAGS) in command and " -n " not in command
