@@ -35,11 +35,12 @@ def test_all_is_the_curated_public_front():
 
 
 def test_nothing_else_in_chaos_imports_the_strategies():
-    # hypothesis is an optional extra: only chaos.stateful (itself hypothesis-only) imports it.
+    # hypothesis is an optional extra: only chaos.stateful (itself hypothesis-only) imports it,
+    # and the benchmark's rows that measure them (lazily, inside those rows).
     root = Path(cst.__file__).parent
     importers = sorted(
         str(p.relative_to(root)) for p in root.rglob("*.py")
-        if p.name not in ("strategies.py", "stateful.py")
+        if p.name not in ("strategies.py", "stateful.py") and p.parent.name != "bench"
         and ("chaos.strategies" in p.read_text() or "chaos.stateful" in p.read_text())
     )
     assert importers == []
