@@ -23,6 +23,8 @@ PRELOAD: tuple[str, ...] = (
     "chaos.engine.child", "langgraph.checkpoint.sqlite", "sqlite3",
     # What `chaos.engine.child.child_main` imports when it starts (14 ms of CPU per child).
     "chaos.shutdown.savers", "chaos.targets", "chaos.savers",
+    # Last: runs a tiny graph once, so children do not pay LangGraph's first-run costs.
+    "chaos.engine.warm",
 )
 
 _LOCK = threading.Lock()
