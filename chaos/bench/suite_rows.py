@@ -17,7 +17,6 @@ fresh ``pytest`` process), printed next to wall times: the machine may be shared
 from __future__ import annotations
 
 import asyncio
-import os
 import resource
 import subprocess
 import sys

@@ -29,6 +29,7 @@ def warm_up() -> None:
     from langchain_core.runnables import RunnableConfig
     from langgraph.graph import END, START, StateGraph
 
+    from chaos.engine import drive
     from chaos.engine.child import open_saver
     from chaos.inject import instrument
 
@@ -46,11 +47,8 @@ def warm_up() -> None:
         cfg: RunnableConfig = {"configurable": {"thread_id": "warm"}}
         loop = asyncio.new_event_loop()
         try:
-            async def run() -> None:
-                async for _ in graph.astream({"n": 0}, cfg, stream_mode=["updates", "values"]):
-                    pass
-
-            loop.run_until_complete(run())
+            # Through the engine's one drive (what the children run), on the default one.
+            loop.run_until_complete(drive.arun(graph, {"n": 0}, dict(cfg), drive.DEFAULT, lambda _m, _c: None))
             graph.get_state(cfg)
         finally:
             loop.close()
