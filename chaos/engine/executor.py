@@ -25,7 +25,7 @@ from chaos.engine import drive as drv
 from chaos.engine.steps import SAME, Invoke, Kill, Resume, Sigterm, Step, UpdateState, Wait, describe
 from chaos.errors import ChaosAbort, ChaosUsageError
 from chaos.faults import Injection
-from chaos.inject import InstrumentedGraph, observe_timeouts
+from chaos.inject import InstrumentedGraph, observe_timeouts, task_boundary
 from chaos.journal import AttemptRecord, Journal, StepRecord
 
 #: Something to enter around each execution, inside the trial's clock (an HTTP router, a
@@ -340,6 +340,7 @@ class Executor:
         try:
             with ExitStack() as stack:
                 stack.enter_context(observe_timeouts(self.ctx))
+                stack.enter_context(task_boundary(self.inst.graph))
                 for hook in self.around:
                     stack.enter_context(hook(self.ctx))
                 yield

@@ -1,6 +1,6 @@
 """The attempt in flight: its journal record, its fault, and the faults acting around the body.
 
-`Attempt` is shared by the sync and the async wrappers (`chaos.inject.wrappers`); the running
+`Attempt` is shared by the sync and the async paths of the task boundary (`chaos.inject.boundary`); the running
 one is kept in a context variable so HTTP fault routing can tell which node and attempt sent a
 request (`current_attempt`).
 """
@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import contextvars
 import math
-from collections.abc import Mapping
 from typing import Any
 
-from langgraph._internal._constants import CONF, CONFIG_KEY_RUNTIME
+from langchain_core.runnables import RunnableConfig
+from langgraph._internal._config import patch_configurable
+from langgraph._internal._constants import CONF, CONFIG_KEY_NODE_ERROR, CONFIG_KEY_RUNTIME
 from langgraph.errors import GraphBubbleUp, GraphInterrupt
 
 from chaos.context import RunContext
 from chaos.errors import ChaosAbort
 from chaos.faults import Hang, HttpStatus, Injection, LostResult, RaiseError, Slow, Stall, TransportError
-from chaos.inject.nodes import NodeInfo, seconds
+from chaos.inject.nodes import NodeInfo
 from chaos.journal import AttemptRecord, Outcome
 from chaos.simtime.serial import set_job_labeler
 
@@ -45,23 +46,28 @@ set_job_labeler(_label_job)
 
 
 
-def _attempt_info(config: Mapping[str, Any]) -> tuple[str | None, int, int | None, Any]:
+def _attempt_info(config: RunnableConfig) -> tuple[str | None, int, int | None, Any]:
     conf = config.get(CONF, {})
     runtime = conf.get(CONFIG_KEY_RUNTIME)
     exec_info = getattr(runtime, "execution_info", None)
     task_id = getattr(exec_info, "task_id", None)
     attempt = getattr(exec_info, "node_attempt", 1) or 1
-    step = config.get("metadata", {}).get("langgraph_step")
+    step = (config.get("metadata") or {}).get("langgraph_step")
     return task_id, attempt, step, runtime
 
 
 class Attempt:
-    """One attempt in flight: its record, its fault, and stall bookkeeping."""
+    """One attempt in flight: its record, its fault, and stall bookkeeping.
 
-    def __init__(self, ctx: RunContext, info: NodeInfo, config: Mapping[str, Any]) -> None:
+    ``config`` is the attempt's config as the retry loop made it; `config` (the attribute) is
+    the one the body runs with (its runtime's heartbeat interposed on, see `patch_runtime`).
+    """
+
+    def __init__(self, ctx: RunContext, info: NodeInfo, config: RunnableConfig) -> None:
         task_id, attempt, step, runtime = _attempt_info(config)
         self.ctx = ctx
         self.info = info
+        self.config = config
         self.runtime = runtime
         self.rec: AttemptRecord = ctx.begin(info.site, task_id, attempt, step)
         self.injection: Injection | None = ctx.choose(self.rec)
@@ -85,7 +91,7 @@ class Attempt:
             return f.make()
         return None
 
-    def before_body(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, can_wait_forever: bool, why: str) -> float:
+    def before_body(self, input: Any, *, can_wait_forever: bool, why: str) -> float:
         """Apply the faults that act before the body runs.
 
         Raises what replaces the body (exceptions, HTTP errors, a hang nothing can end);
@@ -93,7 +99,7 @@ class Attempt:
         hang that a timeout will end. Also keeps the node's input and its NodeError (error
         handlers) on the record for the checkers, and interposes on heartbeats for stalls.
         """
-        self.rec.input, self.rec.node_error = (args[0] if args else None), kwargs.get("error")
+        self.rec.input, self.rec.node_error = input, self.config.get(CONF, {}).get(CONFIG_KEY_NODE_ERROR)
         if (err := self.immediate_error()) is not None:
             raise err
         delay = 0.0
@@ -105,7 +111,7 @@ class Attempt:
         elif isinstance(self.fault, Slow):
             self.fire()
             delay = self.fault.seconds
-        self.patch_runtime(kwargs)
+        self.patch_runtime()
         return delay
 
     def after_body(self) -> bool:
@@ -118,19 +124,24 @@ class Attempt:
         return False
 
     def hang_abort(self, why: str) -> ChaosAbort:
+        name = self.info.site.rsplit("/", 1)[-1]
+        from chaos.inject.nodes import TaskSpec
+
+        if isinstance(self.info.spec, TaskSpec):
+            fix = f"@task(timeout=TimeoutPolicy(run_timeout=30)) on {name!r} (async tasks only)"
+        else:
+            fix = f"add_node({name!r}, fn, timeout=TimeoutPolicy(run_timeout=30))"
         return ChaosAbort(
             self.info.site,
             f"node {self.info.site!r} hangs ({self.rec.fault}) and {why}: in production this "
-            "run would never finish. Give the node a TimeoutPolicy (async nodes only), e.g. "
-            f"add_node({self.info.site.rsplit('/', 1)[-1]!r}, fn, timeout=TimeoutPolicy(run_timeout=30)).",
+            f"run would never finish. Give the node a TimeoutPolicy (async nodes only), e.g. {fix}.",
         )
 
-    def patch_runtime(self, kwargs: dict[str, Any]) -> None:
+    def patch_runtime(self) -> None:
         """Under a stall fault, interpose on runtime.heartbeat() to count and then swallow beats."""
-        if not isinstance(self.fault, Stall) or "runtime" not in kwargs or kwargs["runtime"] is None:
+        if not isinstance(self.fault, Stall) or self.runtime is None:
             return
-        runtime = kwargs["runtime"]
-        original = runtime.heartbeat
+        original = self._live_runtime().heartbeat
         limit = self.fault.after_heartbeats
 
         def heartbeat() -> None:
@@ -142,20 +153,27 @@ class Attempt:
                 self.stalled = True
                 self.fire()
 
-        kwargs["runtime"] = runtime.override(heartbeat=heartbeat)
+        self._set_heartbeat(heartbeat)
 
-    def note_heartbeat_passthrough(self, kwargs: dict[str, Any]) -> None:
+    def note_heartbeat_passthrough(self) -> None:
         """Track heartbeats (without faults) so a timeout can be told idle from run."""
-        if isinstance(self.fault, Stall) or kwargs.get("runtime") is None:
+        if isinstance(self.fault, Stall) or self.runtime is None:
             return
-        runtime = kwargs["runtime"]
-        original = runtime.heartbeat
+        original = self._live_runtime().heartbeat
 
         def heartbeat() -> None:
             self.last_progress = self.ctx.now()
             original()
 
-        kwargs["runtime"] = runtime.override(heartbeat=heartbeat)
+        self._set_heartbeat(heartbeat)
+
+    def _live_runtime(self) -> Any:
+        return self.config.get(CONF, {}).get(CONFIG_KEY_RUNTIME)
+
+    def _set_heartbeat(self, heartbeat: Any) -> None:
+        # The body reads its runtime from the config (injected ``runtime``, ``get_runtime()``).
+        runtime = self._live_runtime().override(heartbeat=heartbeat)
+        self.config = patch_configurable(self.config, {CONFIG_KEY_RUNTIME: runtime})
 
     def finish(self, outcome: Outcome, error: BaseException | None = None) -> None:
         rec = self.rec
@@ -188,9 +206,11 @@ class Attempt:
         kind = None
         if tp is not None:
             eps = 1e-6
-            if tp.run_timeout is not None and now - self.rec.start >= seconds(tp.run_timeout) - eps:
+            # TimeoutPolicy coerces its timedeltas to seconds (floats) on construction.
+            run_s, idle_s = _seconds(tp.run_timeout), _seconds(tp.idle_timeout)
+            if run_s is not None and now - self.rec.start >= run_s - eps:
                 kind = "run"
-            elif tp.idle_timeout is not None and now - self.last_progress >= seconds(tp.idle_timeout) - eps:
+            elif idle_s is not None and now - self.last_progress >= idle_s - eps:
                 kind = "idle"
         self.finish("timeout" if kind else "cancelled")
         self.rec.timeout_kind = kind
@@ -206,6 +226,12 @@ class Attempt:
             self.finish("ok")  # ParentCommand and friends: control flow, not failure
         else:
             self.finish("error", exc)
+
+
+def _seconds(value: Any) -> float | None:
+    if value is None:
+        return None
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 
 SYNC_CANNOT_TIME_OUT = "it is a sync node, which LangGraph cannot time out"

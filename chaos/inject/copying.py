@@ -1,8 +1,11 @@
-"""Copying a user's builder or compiled graph and wrapping the copy's nodes.
+"""Copying a user's builder or compiled graph, and listing the copy's nodes.
 
-The user's objects are never mutated: node specs, branches and defaults are copied before the
-runnables are replaced, and a compiled graph is recompiled from a copy of its builder with its
-own checkpointer, cache, store and compile options.
+The harness compiles its own copy because compile() mutates the builder (it applies node
+defaults), because scenario files may shorten every CachePolicy's TTL, and because routers run
+inline on the simulated loop (`inline_router`). Faults reach the nodes at the task boundary
+(`chaos.inject.boundary`), not by replacing node callables. The user's objects are never
+mutated: node specs, branches and defaults are copied, and a compiled graph is recompiled from
+a copy of its builder with its own checkpointer, cache, store and compile options.
 """
 
 from __future__ import annotations
@@ -13,27 +16,22 @@ import copy
 import dataclasses
 import functools
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from langchain_core.runnables import Runnable
 from langchain_core.runnables.config import run_in_executor
 from langgraph._internal._runnable import RunnableCallable
 from langgraph.graph import StateGraph
-from langgraph.graph.state import CompiledStateGraph
 from langgraph.pregel import Pregel
 from langgraph.types import All, TimeoutPolicy
 
 from chaos.context import ActiveRun
-from chaos.errors import ChaosUsageError
 from chaos.inject.nodes import NodeInfo
-from chaos.inject.wrappers import wrap_runnable
 
 DEFAULT_HANDLER = "__default_error_handler__"
 
 
-def copy_builder(
-    builder: StateGraph[Any, Any, Any, Any], cache_ttl: float | None = None
-) -> StateGraph[Any, Any, Any, Any]:
+def copy_builder(builder: StateGraph[Any, Any, Any, Any], cache_ttl: float | None = None) -> StateGraph[Any, Any, Any, Any]:
     """A copy that compile() may mutate freely (it applies defaults to the node specs)."""
     new = copy.copy(builder)
     new.nodes = {name: dataclasses.replace(spec) for name, spec in builder.nodes.items()}
@@ -48,13 +46,9 @@ def copy_builder(
     if cache_ttl is not None:
         for spec in new.nodes.values():
             if spec.cache_policy is not None:
-                # CachePolicy.ttl is annotated int, but LangGraph only adds it to a timestamp:
-                # a fractional ttl (scenario files use them) expires at that fraction.
-                spec.cache_policy = dataclasses.replace(spec.cache_policy, ttl=cache_ttl)  # type: ignore[arg-type]
+                spec.cache_policy = dataclasses.replace(spec.cache_policy, ttl=cache_ttl)  # type: ignore[arg-type]  # float TTLs work
         if new._node_defaults.cache_policy is not None:
-            new._node_defaults.cache_policy = dataclasses.replace(  # same: a float ttl works
-                new._node_defaults.cache_policy, ttl=cache_ttl  # type: ignore[arg-type]
-            )
+            new._node_defaults.cache_policy = dataclasses.replace(new._node_defaults.cache_policy, ttl=cache_ttl)  # type: ignore[arg-type]
     if DEFAULT_HANDLER in new.nodes:
         # The builder was compiled before: the default handler node and per-node routing to it
         # are already in the specs; registering it again would make compile() refuse.
@@ -68,16 +62,12 @@ def instrument_compiled(
     active: ActiveRun,
     nodes: dict[str, NodeInfo],
     enclosing: tuple[TimeoutPolicy, ...],
-) -> CompiledStateGraph[Any, Any, Any, Any]:
+) -> Pregel[Any, Any, Any, Any]:
     builder = getattr(graph, "builder", None)
     if not isinstance(builder, StateGraph):
-        raise ChaosUsageError(
-            f"cannot instrument the graph {getattr(graph, 'name', graph)!r}: it was not built "
-            "with StateGraph (low-level Pregel and functional-API graphs are not supported as "
-            "targets; wrap the logic in a StateGraph node)"
-        )
+        return graph  # built without StateGraph (an @entrypoint): nothing to recompile
     new_builder = copy_builder(builder, active.cache_ttl)
-    wrap_builder(new_builder, prefix, active, nodes, enclosing)
+    prepare_builder(new_builder, prefix, active, nodes, enclosing)
     compiled = new_builder.compile(
         checkpointer=graph.checkpointer,
         cache=graph.cache,
@@ -100,7 +90,7 @@ def _interrupts(nodes: All | Sequence[str]) -> All | list[str] | None:
     return list(nodes) or None
 
 
-def wrap_builder(
+def prepare_builder(
     builder: StateGraph[Any, Any, Any, Any],
     prefix: str,
     active: ActiveRun,
@@ -115,27 +105,14 @@ def wrap_builder(
             inner_enclosing = enclosing + ((spec.timeout,) if spec.timeout else ())
             spec.runnable = instrument_compiled(spec.runnable, site + "/", active, nodes, inner_enclosing)
             continue
-        # add_node coerced every node to a Runnable; StateNodeSpec's annotation still says StateNode.
-        spec.runnable = wrap_runnable(cast("Runnable[Any, Any]", spec.runnable), info, active)
         nodes[site] = info
     for source, specs in list(builder.branches.items()):
         # New inner dicts and specs: the user's builder shares the old ones (a shallow copy).
         builder.branches[source] = {name: spec._replace(path=inline_router(spec.path)) for name, spec in specs.items()}
-    handler = builder._node_defaults.error_handler
-    if handler is not None:
-        # The default handler becomes a node only at compile(); wrap the callable now.
-        from langgraph._internal._runnable import coerce_to_runnable
-
+    if builder._node_defaults.error_handler is not None:
+        # The default handler becomes a node only at compile() (`_finish_node_info` fills it in).
         site = prefix + DEFAULT_HANDLER
-        info = NodeInfo(site, None, is_async=False, enclosing_timeouts=enclosing)
-        builder._node_defaults.error_handler = wrap_runnable(
-            # A StateNode is a callable coerce_to_runnable takes; its annotation leaves LangGraph's
-            # node protocols out (StateGraph.add_node ignores the same mismatch).
-            coerce_to_runnable(handler, name=DEFAULT_HANDLER, trace=False),  # type: ignore[arg-type]
-            info,
-            active,
-        )
-        nodes[site] = info
+        nodes[site] = NodeInfo(site, None, is_async=False, enclosing_timeouts=enclosing)
 
 
 def inline_router(path: Runnable[Any, Any]) -> Runnable[Any, Any]:

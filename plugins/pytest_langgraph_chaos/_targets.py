@@ -248,8 +248,11 @@ def _add_target_items(session: pytest.Session, config: pytest.Config, items: lis
         try:
             # Bad JSON is one usage error now, not the same failure in every generated item.
             source = "--chaos-input" if config.getoption("langgraph_chaos_input") is not None else "chaos_input (ini)"
-            _check_input_shape(parse_input(_setting(config, "langgraph_chaos_input", "chaos_input"), source=source), source)
-            _instrumented_target(config, target)
+            graph_input = parse_input(_setting(config, "langgraph_chaos_input", "chaos_input"), source=source)
+            inst = _instrumented_target(config, target)
+            if getattr(inst.graph, "builder", None) is not None:
+                # A StateGraph's input is its state; an @entrypoint takes any JSON value.
+                _check_input_shape(graph_input, source)
         except ChaosUsageError as exc:
             raise pytest.UsageError(str(exc)) from None
         except (Exception, SystemExit) as exc:  # the user's module or factory raised

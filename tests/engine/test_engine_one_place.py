@@ -9,9 +9,9 @@ import chaos
 
 RUN_METHODS = {"ainvoke", "astream", "invoke", "stream", "astream_events", "abatch", "batch"}
 ROOT = Path(chaos.__file__).parent
-#: Outside the rule: benchmarks and examples (they show plain LangGraph), and the node
-#: wrappers, which call a node's own runnable (not a graph).
-EXEMPT = {"engine/drive.py", "inject/wrappers.py"}
+#: Outside the rule: benchmarks and examples (they show plain LangGraph), and the
+#: task boundary, which calls a task's own runnable (not a graph).
+EXEMPT = {"engine/drive.py", "inject/boundary.py"}
 
 
 def test_only_the_drive_module_runs_graphs():
