@@ -19,7 +19,7 @@ from langgraph.errors import GraphBubbleUp, GraphInterrupt
 from chaos.context import RunContext
 from chaos.errors import ChaosAbort
 from chaos.faults import Hang, HttpStatus, Injection, LostResult, RaiseError, Slow, Stall, TransportError
-from chaos.inject.nodes import NodeInfo
+from chaos.inject.nodes import NodeInfo, seconds
 from chaos.journal import AttemptRecord, Outcome
 from chaos.simtime.serial import set_job_labeler
 
@@ -207,7 +207,8 @@ class Attempt:
         if tp is not None:
             eps = 1e-6
             # TimeoutPolicy coerces its timedeltas to seconds (floats) on construction.
-            run_s, idle_s = _seconds(tp.run_timeout), _seconds(tp.idle_timeout)
+            run_s = None if tp.run_timeout is None else seconds(tp.run_timeout)
+            idle_s = None if tp.idle_timeout is None else seconds(tp.idle_timeout)
             if run_s is not None and now - self.rec.start >= run_s - eps:
                 kind = "run"
             elif idle_s is not None and now - self.last_progress >= idle_s - eps:
@@ -226,12 +227,6 @@ class Attempt:
             self.finish("ok")  # ParentCommand and friends: control flow, not failure
         else:
             self.finish("error", exc)
-
-
-def _seconds(value: Any) -> float | None:
-    if value is None:
-        return None
-    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 
 SYNC_CANNOT_TIME_OUT = "it is a sync node, which LangGraph cannot time out"

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from langgraph.types import CachePolicy, RetryPolicy, TimeoutPolicy
+
+
+def seconds(bound: float | timedelta) -> float:
+    """A TimeoutPolicy bound in seconds (compile() already coerces them to floats)."""
+    return bound.total_seconds() if isinstance(bound, timedelta) else float(bound)
 
 
 @dataclass
