@@ -77,6 +77,8 @@ class HttpRecord:
     delivered: bool = True  # False when the upstream never saw the request
     #: The request's ``Idempotency-Key`` header, if it had one (``duplicate_deliveries``).
     idempotency_key: str | None = None
+    #: The client's own read timeout for this request, in seconds (None: it waits forever).
+    read_timeout: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

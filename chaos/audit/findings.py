@@ -43,6 +43,8 @@ _RULES = [
          "idle_timeout refreshed only by heartbeats on a node that never heartbeats"),
     Rule("LGC104", "swallows-cancellation", "error",
          "an async node catches CancelledError and does not re-raise it: it outlives its cancellation"),
+    Rule("LGC105", "async-node-without-timeout", "warning",
+         "an async node no TimeoutPolicy reaches, not seen doing HTTP: anything else it awaits can hang the run"),
     Rule("LGC201", "retry-skips-429", "warning",
          "a retry policy that does not retry HTTP 429 (LangGraph's default_retry_on does not)"),
     Rule("LGC202", "retry-non-idempotent", "error",

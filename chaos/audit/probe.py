@@ -26,6 +26,7 @@ from chaos.context import RunContext
 from chaos.harness import Chaos
 from chaos.http.redact import redact_url
 from chaos.inject import current_attempt
+from chaos.http.router import read_timeout_of
 from chaos.journal import HttpRecord, Journal
 from chaos.trial import RunHook, TrialResult
 
@@ -68,6 +69,7 @@ def record_http(respond: Responder | None = None) -> RunHook:
                     status=status,
                     error=type(error).__name__ if error is not None else None,
                     fault="audit: 503" if respond is not None else None,
+                    read_timeout=read_timeout_of(request),
                 )
             )
 

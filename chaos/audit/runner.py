@@ -26,6 +26,7 @@ CHECKS: tuple[Check, ...] = (
     timeouts.http_without_timeout,  # LGC102
     timeouts.idle_timeout_without_heartbeat,  # LGC103
     cancellation.swallowed_cancellations,  # LGC104
+    timeouts.async_without_timeout,  # LGC105
     retries.retry_skips_429,  # LGC201
     retries.retry_non_idempotent,  # LGC202
     retries.backoff_exceeds_budget,  # LGC203

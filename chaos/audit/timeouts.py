@@ -32,9 +32,13 @@ def sync_nodes_without_timeout(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def http_without_timeout(ctx: AuditContext) -> Iterator[Finding]:
-    """LGC102: an async node seen calling out over HTTP with no timeout reaching it."""
+    """LGC102: an async node seen calling out over HTTP with no timeout reaching it.
+
+    A request made with the client's own read timeout (``httpx.AsyncClient(timeout=10)``,
+    ``requests.get(url, timeout=10)``) is bounded by it: only requests with none count.
+    """
     for info in ctx.user_nodes():
-        calls = ctx.probes.http(info.site)
+        calls = [c for c in ctx.probes.http(info.site) if getattr(c, "read_timeout", None) is None]
         if not info.is_async or info.can_time_out or not calls:
             continue
         first = calls[0]
@@ -42,10 +46,33 @@ def http_without_timeout(ctx: AuditContext) -> Iterator[Finding]:
             "LGC102",
             info.site,
             f"async node {info.site!r} sent {len(calls)} HTTP request(s) in the probe run "
-            f"({first.method} {first.url}) and no TimeoutPolicy reaches it: an upstream that "
-            "never answers hangs the run.",
+            f"({first.method} {first.url}) with no client timeout, and no TimeoutPolicy reaches it: "
+            "an upstream that never answers hangs the run.",
             f"add timeout=TimeoutPolicy(run_timeout=...) to add_node({_name(info.site)!r}, ...) "
-            "(or set_node_defaults(timeout=...)) and retry NodeTimeoutError",
+            "(or set_node_defaults(timeout=...)) and retry NodeTimeoutError, or give the client a "
+            "timeout (httpx.AsyncClient(timeout=30))",
+        )
+
+
+def async_without_timeout(ctx: AuditContext) -> Iterator[Finding]:
+    """LGC105: an async node no timeout reaches, that the probe did not see doing I/O.
+
+    LGC102 reports the ones seen sending HTTP. The rest may still await something the harness
+    does not see (a database driver, a raw socket, a queue, a lock): if it never returns, the
+    run hangs. A warning, since a node that only computes never hangs; only nodes that ran in
+    the probe are judged (one that never ran tells nothing).
+    """
+    for info in ctx.user_nodes():
+        if not info.is_async or info.can_time_out or not ctx.probes.ran(info.site) or ctx.probes.http(info.site):
+            continue
+        yield Finding.of(
+            "LGC105",
+            info.site,
+            f"async node {info.site!r} has no TimeoutPolicy and sent no HTTP request in the probe "
+            "run: if anything it awaits (a database, a socket, a queue, a lock) never answers, the "
+            "run hangs, and nothing the harness sees would show why.",
+            f"add timeout=TimeoutPolicy(run_timeout=...) to add_node({_name(info.site)!r}, ...) (or "
+            "set_node_defaults(timeout=...)); if the node only computes, silence LGC105 for it",
         )
 
 

@@ -226,6 +226,7 @@ class HttpRun:
             time=now,
             delivered=False,
             idempotency_key=request.headers.get("Idempotency-Key"),
+            read_timeout=read_timeout_of(request),
         )
         decision = _Decision()
         with self._lock:
@@ -455,3 +456,11 @@ def _note_error(rec: HttpRecord, exc: BaseException) -> None:
 
 
 __all__ = ["HttpChaos", "HttpRun", "UnmatchedRequest"]
+
+
+def read_timeout_of(request: httpx.Request) -> float | None:
+    """The client's read timeout for ``request`` (httpx's ``timeout`` extension; the seal sets
+    it for requests, urllib3 and aiohttp from their own timeout arguments)."""
+    timeout = request.extensions.get("timeout") or {}
+    value = timeout.get("read") if isinstance(timeout, dict) else None
+    return None if value is None else float(value)

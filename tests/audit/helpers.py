@@ -21,9 +21,14 @@ class S(TypedDict, total=False):
     result: str
 
 
-def upstream(status: int = 200) -> httpx.AsyncClient:
-    """An httpx client whose every request is answered in-process with ``status``."""
-    return httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(status, json={"ok": True})))
+def upstream(status: int = 200, timeout: Any = None) -> httpx.AsyncClient:
+    """An httpx client whose every request is answered in-process with ``status``.
+
+    No client timeout by default (``timeout=None``): LGC102 counts only unbounded requests.
+    """
+    return httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(status, json={"ok": True})), timeout=timeout
+    )
 
 
 def one_node(fn: Callable[..., Any], **node_kwargs: Any) -> StateGraph:

@@ -15,6 +15,7 @@ from typing import TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.channels import DeltaChannel
+from langgraph.types import TimeoutPolicy
 from typing import Annotated
 
 class S(TypedDict, total=False):
@@ -25,7 +26,7 @@ async def work(state):
 
 def build():
     g = StateGraph(S)
-    g.add_node("work", work)
+    g.add_node("work", work, timeout=TimeoutPolicy(run_timeout=30))  # no LGC105 warning
     g.add_edge(START, "work")
     g.add_edge("work", END)
     return g

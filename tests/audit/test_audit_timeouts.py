@@ -67,12 +67,39 @@ def test_an_async_node_seen_calling_http_without_a_timeout_is_an_error() -> None
     assert f"GET {URL}" in finding.message
 
 
+async def calls_out_with_a_client_timeout(state: S) -> dict[str, Any]:
+    async with upstream(timeout=10) as client:
+        response = await client.get(URL)
+    return {"result": str(response.status_code)}
+
+
+def test_a_request_with_the_clients_own_timeout_is_not_reported() -> None:
+    assert audit(one_node(calls_out_with_a_client_timeout)) == []
+
+
 def test_the_same_node_with_a_run_timeout_is_not_reported() -> None:
     assert audit(one_node(calls_out, timeout=TimeoutPolicy(run_timeout=10))) == []
 
 
-def test_an_async_node_without_http_and_without_timeout_is_not_reported() -> None:
-    assert audit(one_node(async_work)) == []
+# -- LGC105 ----------------------------------------------------------------------------------
+
+
+def test_an_async_node_without_http_and_without_timeout_is_a_warning() -> None:
+    [finding] = audit(one_node(async_work))
+    assert (finding.code, finding.severity, finding.location) == ("LGC105", "warning", "work")
+    assert "sent no HTTP request" in finding.message
+
+
+def test_the_same_node_with_a_timeout_is_not_warned_about() -> None:
+    assert audit(one_node(async_work, timeout=TimeoutPolicy(run_timeout=30))) == []
+
+
+def test_a_node_seen_sending_http_is_lgc102s_not_lgc105s() -> None:
+    assert codes(audit(one_node(calls_out))) == [("LGC102", "work")]
+
+
+def test_a_node_that_never_ran_in_the_probe_is_not_warned_about() -> None:
+    assert audit(one_node(async_work), probes=False) == []
 
 
 def test_http_seen_in_a_callers_journal_is_enough_without_probes(harness: Chaos) -> None:
