@@ -84,7 +84,9 @@ def _current_node() -> str | None:
 
 def _start(self: threading.Thread) -> None:
     with _lock:
-        _THREAD_NODES[self] = _current_node()
+        # The harness's own simulated-time executor worker is started on a node's first sync
+        # job, while that attempt is current at the task boundary: it is the harness's thread.
+        _THREAD_NODES[self] = None if self.name.startswith("chaos-sim") else _current_node()
     _real_start(self)
 
 
@@ -278,7 +280,7 @@ def _where(frame: FrameType | None) -> tuple[str | None, str | None]:
     """(the node whose wrapper is on the stack, the innermost frame outside the stdlib)."""
     node = where = None
     stdlib = os.path.dirname(threading.__file__)
-    wrappers = os.path.join("chaos", "inject", "wrappers.py")
+    wrappers = os.path.join("chaos", "inject", "boundary.py")
     while frame is not None:
         code = frame.f_code
         if where is None and not code.co_filename.startswith(stdlib):
@@ -286,5 +288,24 @@ def _where(frame: FrameType | None) -> tuple[str | None, str | None]:
         if node is None and code.co_filename.endswith(wrappers):
             info = frame.f_locals.get("info")
             node = getattr(info, "site", None)
+        if node is None:
+            node = _node_of_context_run(frame)
         frame = frame.f_back
     return node, where
+
+
+def _node_of_context_run(frame: FrameType) -> str | None:
+    """The node attempt current in the context an executor job runs in (a sync node body runs
+    as ``partial(context.run, body)``, the context copied from its attempt at the task boundary)."""
+    import contextvars
+    import functools
+
+    from chaos.inject.attempt import _CURRENT_ATTEMPT
+
+    for value in list(frame.f_locals.values()):
+        ctx = getattr(getattr(value, "func", None), "__self__", None) if isinstance(value, functools.partial) else None
+        if isinstance(ctx, contextvars.Context):
+            att = ctx.get(_CURRENT_ATTEMPT)
+            if att is not None:
+                return att.info.site
+    return None
