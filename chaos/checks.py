@@ -222,6 +222,7 @@ def run_checkers(result: TrialResult, disabled: Iterable[str] = (), enabled: Ite
     check_names(off, on)
     out: list[Violation] = []
     checked = []
+    result.enabled = frozenset(on)
     for name, checker in checkers.items():
         if name in off or (name in _OPT_IN and name not in on):
             continue

@@ -19,36 +19,52 @@ from chaos.audit.policies import (
     ambiguous_failures,
     effective_policies,
     http_429,
+    rate_limits_raised,
     retries,
     sleeps,
     worst_case,
 )
 from chaos.inject import NodeInfo
 from chaos.journal import Journal
+from chaos.sdk import classify, fix_for, is_inference_endpoint
 
 
 def retry_skips_429(ctx: AuditContext) -> Iterator[Finding]:
-    """LGC201: the node retries, but not a rate limit."""
+    """LGC201: the node retries, but not a rate limit.
+
+    The node's policy is asked about the 429 the node really raises (`rate_limits_raised`:
+    ChatOpenAI raises an ``openai.RateLimitError`` subclass, which LangGraph's default policy
+    retries; a raw httpx client raises ``httpx.HTTPStatusError``, which it does not), and
+    about an httpx 429 when the probes saw the node raise no status error.
+    """
     for info in ctx.user_nodes():
         policies = effective_policies(info, ctx.graph_policy)
-        if not any(p.max_attempts > 1 for p in policies) or retries(policies, http_429()):
+        if not any(p.max_attempts > 1 for p in policies):
             continue
-        default = all(_is_default(p) for p in policies)
-        why = "LangGraph's default_retry_on retries 5xx but never 429" if default else "its retry_on rejects a 429"
-        yield Finding.of(
-            "LGC201",
-            info.site,
-            f"node {info.site!r} has a retry policy but a rate limit (httpx.HTTPStatusError 429) "
-            f"fails it at once: {why}.",
-            "pass retry_on=... that also returns True for "
-            "exc.response.status_code == 429 (and honour Retry-After), see docs/audit.md#lgc201",
-        )
+        raised = rate_limits_raised(ctx.probes.storm, info.site) or [http_429()]
+        for exc in raised:
+            if retries(policies, exc):
+                continue
+            err = classify(exc)
+            default = all(_is_default(p) for p in policies)
+            why = (f"LangGraph's default_retry_on retries {err.type_name} for 5xx but never for 429" if default
+                   else f"its retry_on rejects the {err.type_name} a 429 raises")
+            yield Finding.of(
+                "LGC201",
+                info.site,
+                f"node {info.site!r} has a retry policy but a rate limit ({err.describe()}) fails it at once: {why}.",
+                fix_for(err, has_policy=True).removeprefix("Fix: ") + ", see docs/audit.md#lgc201",
+            )
+            break
 
 
 def retry_non_idempotent(ctx: AuditContext) -> Iterator[Finding]:
     """LGC202: a node that POSTs is retried after an ambiguous failure."""
     for info in ctx.user_nodes():
-        methods = sorted({h.method for h in ctx.probes.http(info.site)} & NON_IDEMPOTENT)
+        # A POST that asks a model for an answer (chat completions, messages, responses,
+        # embeddings) creates nothing a retry could duplicate: not a side-effecting write.
+        writes = {h.method for h in ctx.probes.http(info.site) if not is_inference_endpoint(h.url, h.method)}
+        methods = sorted(writes & NON_IDEMPOTENT)
         if not methods:
             continue
         policies = effective_policies(info, ctx.graph_policy)

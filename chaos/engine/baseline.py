@@ -7,7 +7,8 @@ even an equal one, is a new key) and checked against a structural fingerprint of
 edges, branches, policies, channels), so a builder changed after a trial gets a new baseline.
 ``baseline="fresh"`` opts out, for graphs whose outside state changes between runs. Trials with
 ``around`` hooks (an HTTP router with its routes) are not memoised: their answers are not part
-of the key.
+of the key. The second fault-free run ``steady_state`` asks for (`run_fault_free_again`) is
+memoised the same way, under its own key.
 
 The instrumented copy of a compiled graph is shared the same way (`shared_instrumentation`):
 a parametrized suite gets a fresh ``chaos`` fixture per test, and re-instrumenting the same
@@ -79,7 +80,38 @@ def _key(spec: TrialSpec) -> tuple[Any, ...] | None:
 
 def run_baseline(spec: TrialSpec, thread_id: str) -> Journal:
     """The fault-free baseline of ``spec``: memoised unless ``spec.baseline == "fresh"``."""
-    key = _key(spec) if spec.baseline == "memo" else None
+    return _memoised(spec, thread_id, "baseline", 0.0)
+
+
+#: Where the second fault-free run's clock starts (simulated seconds): a day and a bit later,
+#: so values read from the clock (timestamps, ``time.time()``-derived ids) differ between the
+#: two fault-free runs as they differ between a baseline and a chaos run delayed by retries.
+AGAIN_START_AT = 86_400.125
+
+
+def run_fault_free_again(spec: TrialSpec, thread_id: str) -> Journal:
+    """A second fault-free run of ``spec``, its clock started `AGAIN_START_AT` later: what
+    ``steady_state`` compares the baseline with to find volatile values by experiment.
+    Memoised like the baseline (repeated trials of one spec pay it once)."""
+    return _memoised(spec, thread_id, "again", AGAIN_START_AT)
+
+
+#: Each spec's key, computed once, before its first run: a run may mutate the input (LangGraph's
+#: ``add_messages`` assigns ids to the input's messages in place), which would give the second
+#: fault-free run of the same spec another key than its baseline.
+_SPEC_KEYS: weakref.WeakKeyDictionary[TrialSpec, tuple[Any, ...] | None] = weakref.WeakKeyDictionary()
+
+
+def _spec_key(spec: TrialSpec) -> tuple[Any, ...] | None:
+    if spec not in _SPEC_KEYS:
+        _SPEC_KEYS[spec] = _key(spec) if spec.baseline == "memo" else None
+    return _SPEC_KEYS[spec]
+
+
+def _memoised(spec: TrialSpec, thread_id: str, role: str, start_at: float) -> Journal:
+    key = _spec_key(spec)
+    if key is not None:
+        key = (*key, role)
     fp = ""
     if key is not None:
         fp = fingerprint(spec.source)
@@ -93,7 +125,7 @@ def run_baseline(spec: TrialSpec, thread_id: str) -> Journal:
     ctx = RunContext(spec.seed, spec.test_id, ())
     journal = Executor(
         spec.graph, ctx, input=spec.input, thread_id=thread_id, drive=spec.drive, clock=spec.clock,
-        seed=spec.seed, config=spec.config, context=spec.context, around=spec.around,
+        seed=spec.seed, config=spec.config, context=spec.context, around=spec.around, start_at=start_at,
     ).execute(baseline_steps(spec.steps))
     if key is not None:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,9 @@ class TrialResult:
     repeats: Sequence[float] = ()
     #: The invariants that were checked (set by `chaos.checks.run_checkers`).
     checked: list[str] = field(default_factory=list)
+    #: The invariants the trial named in ``enable=[...]`` (set by `chaos.checks.run_checkers`):
+    #: a default-on checker may check more when asked by name (``retry_after``).
+    enabled: frozenset[str] = frozenset()
     #: The trial's steps (`chaos.engine.steps`) and drive token.
     steps: Sequence[Any] = ()
     drive: str = "astream:updates,values"
@@ -60,6 +63,9 @@ class TrialResult:
     #: The harness or worker failure that ended the trial (verdict ``error``).
     harness_error: str | None = None
     skip_reason: str | None = None
+    #: Runs the trial's fault-free spec a second time (memoised; None when the trial had no
+    #: baseline): ``steady_state`` finds volatile values by comparing the two fault-free runs.
+    fault_free_again: Callable[[], Journal] | None = field(default=None, repr=False, compare=False)
 
     @property
     def verdict(self) -> Verdict:

@@ -16,7 +16,7 @@ from typing import Any
 
 from chaos.context import SignalContext
 from chaos.decide import unit_interval
-from chaos.engine.baseline import run_baseline
+from chaos.engine.baseline import run_baseline, run_fault_free_again
 from chaos.engine.executor import Executor, run_config
 from chaos.engine.judge import judge
 from chaos.engine.result import TrialResult
@@ -98,8 +98,17 @@ def assemble(ex: Execution, cls: type[TrialResult] = TrialResult, **fields: Any)
         repeats=_waits(spec),
         steps=spec.steps,
         drive=spec.drive.token,
+        fault_free_again=_again(spec) if ex.baseline is not None else None,
         **fields,
     )
+
+
+def _again(spec: TrialSpec) -> Any:
+    """The second fault-free run of ``spec``, run only when a checker asks for it."""
+    def again() -> Journal:
+        return run_fault_free_again(spec, thread_id_for(spec.test_id, "baseline-again", spec.run_number))
+
+    return again
 
 
 def _waits(spec: TrialSpec) -> tuple[float, ...]:

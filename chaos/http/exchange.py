@@ -52,6 +52,15 @@ class Exchange:
         value = timeout.get("read")
         return None if value is None else float(value)
 
+    def answered(self, response: httpx.Response) -> httpx.Response:
+        """Journal the answer's status and ``Retry-After`` (``retry-after-ms`` wins, as the
+        openai and anthropic clients read it); return ``response``."""
+        self.record.status = response.status_code
+        ms = response.headers.get("retry-after-ms")
+        value = response.headers.get("retry-after")
+        self.record.retry_after = f"{ms} ms" if ms is not None else value
+        return response
+
     def error(self, name: str, message: str) -> Exception:
         """The transport's ``name`` error, recorded in the journal as the client will see it."""
         if self.record.error is None:

@@ -341,12 +341,11 @@ class HttpRun:
 
     @staticmethod
     def _error_status(ex: Exchange, code: int, retry_after: str | None) -> httpx.Response:
-        ex.record.status = code
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
         reason = httpx.codes.get_reason_phrase(code)
         # OpenAI-style error body: SDKs that parse error bodies get a well-formed one.
         body = {"error": {"message": f"chaos: injected {code} {reason}", "type": "chaos_injected", "code": code}}
-        return httpx.Response(code, headers=headers, json=body)
+        return ex.answered(httpx.Response(code, headers=headers, json=body))
 
     def _faulty(self, ex: Exchange, fault: HttpFault, response: httpx.Response, body: bytes) -> httpx.Response:
         chunks = split_chunks(body, response.headers.get("content-type", ""))
@@ -395,8 +394,7 @@ class HttpRun:
     @staticmethod
     def _delivered(ex: Exchange, response: httpx.Response) -> httpx.Response:
         ex.record.delivered = True
-        ex.record.status = response.status_code
-        return response
+        return ex.answered(response)
 
     def _unmatched(self, ex: Exchange, handler: object, *, passthrough: bool = False) -> UnmatchedRequest:
         rec = ex.record
