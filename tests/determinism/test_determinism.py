@@ -29,7 +29,7 @@ from tests.determinism import graphs
 REPEATS = int(os.environ.get("CHAOS_DETERMINISM_REPEATS", "3"))
 SEED = 20261201
 
-GRAPHS: dict[str, Callable[[], StateGraph]] = {
+GRAPHS: dict[str, Callable[[], StateGraph[Any, Any, Any, Any]]] = {
     "parallel_sync": graphs.parallel_sync,
     "parallel_async": graphs.parallel_async,
     "send_fanout_sync": graphs.send_fanout_sync,
@@ -139,8 +139,8 @@ def waits_for_the_loop(state: graphs.S) -> dict[str, Any]:
     return {"log": ["answered"]}
 
 
-def loop_waiter() -> StateGraph:
-    g = StateGraph(graphs.S)
+def loop_waiter() -> StateGraph[Any, Any, Any, Any]:
+    g: StateGraph[Any, Any, Any, Any] = StateGraph(graphs.S)
     g.add_node("note", note_loop)
     g.add_node("wait", waits_for_the_loop)
     g.add_edge(START, "note")
@@ -159,4 +159,4 @@ def test_a_source_the_clock_cannot_control_makes_the_trial_inconclusive_every_ti
     assert len(reasons) == 1, reasons
     [(verdict, reason)] = reasons
     assert verdict == "inconclusive"
-    assert reason.startswith("nondeterministic: sync node 'wait' (attempt 1) waits for work it posted")
+    assert reason is not None and reason.startswith("nondeterministic: sync node 'wait' (attempt 1) waits for work it posted")
