@@ -72,6 +72,9 @@ class HttpRecord:
     url: str
     time: float
     status: int | None = None
+    #: The answer's ``Retry-After`` as sent (``retry-after-ms`` as ``"<n> ms"``), if any:
+    #: ``retry_after`` checks an SDK's own retries inside one attempt against it.
+    retry_after: str | None = None
     error: str | None = None
     fault: str | None = None
     delivered: bool = True  # False when the upstream never saw the request
@@ -79,9 +82,6 @@ class HttpRecord:
     idempotency_key: str | None = None
     #: The client's own read timeout for this request, in seconds (None: it waits forever).
     read_timeout: float | None = None
-    #: The answer's ``Retry-After`` as sent (``retry-after-ms`` as ``"<n> ms"``), if any:
-    #: ``retry_after`` checks an SDK's own retries inside one attempt against it.
-    retry_after: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
