@@ -104,7 +104,7 @@ async def tagged(state: Chat) -> dict[str, Any]:
 
 
 def test_a_value_two_fault_free_runs_disagree_on_is_found_by_experiment_and_compared_by_type(chaos: Chaos) -> None:
-    chaos.inject(faults.http_5xx(), node="answer", attempts=[1])
+    chaos.inject(faults.exception(Blip), node="answer", attempts=[1])
     result = chaos.run(chat_graph(tagged), {"messages": [HumanMessage("q")]})
     assert result.verdict == "pass"
     [note] = [e for e in result.journal.events if e.kind == "steady_state_volatile"]
