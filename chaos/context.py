@@ -76,7 +76,8 @@ class RunContext:
         for inj in self.injections:
             if inj.fault.level != "node":
                 continue  # transport-level faults are decided per request (chaos.http)
-            if not (inj.matches_site(rec.node) and inj.matches_attempt(rec.attempt)):
+            if not (inj.matches_site(rec.node) and inj.matches_attempt(rec.attempt)
+                    and inj.matches_invocation(rec.invocation)):
                 continue
             if inj.times is not None and self.fired[inj] >= inj.times:
                 continue

@@ -306,6 +306,8 @@ class Injection:
             hash of (seed, test id, site, task, attempt): reproducible and independent of
             other nodes.
         times: stop after the fault fired this many times in a trial (None: no limit).
+        invocations: the run steps of the trial's history (0-based: 0 is the first run, 1 the
+            resume that answered its interrupt ...) that get the fault; None means every run.
     """
 
     fault: Fault
@@ -313,6 +315,7 @@ class Injection:
     attempts: frozenset[int] | None = None
     probability: float = 1.0
     times: int | None = None
+    invocations: frozenset[int] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.fault, Fault):
@@ -341,9 +344,13 @@ class Injection:
         attempts: int | Iterable[int] | None = None,
         probability: float = 1.0,
         times: int | None = None,
+        invocations: Iterable[int] | None = None,
     ) -> Injection:
         """Build an injection, accepting a single attempt number or any iterable of them."""
-        return Injection(fault, node, attempt_numbers(attempts), probability, times)
+        return Injection(
+            fault, node, attempt_numbers(attempts), probability, times,
+            frozenset(invocations) if invocations is not None else None,
+        )
 
     def matches_site(self, site: str) -> bool:
         if "/" in site and "/" not in self.node and self.node != "*":
@@ -356,12 +363,16 @@ class Injection:
     def matches_attempt(self, attempt: int) -> bool:
         return self.attempts is None or attempt in self.attempts
 
+    def matches_invocation(self, invocation: int) -> bool:
+        return self.invocations is None or invocation in self.invocations
+
     @property
     def label(self) -> str:
         """Stable identity of this injection inside a trial (used in hashes and reports)."""
         att = "" if self.attempts is None else "@" + ",".join(map(str, sorted(self.attempts)))
         prob = "" if self.probability == 1.0 else f"~{self.probability:g}"
-        return f"{self.fault.describe()} -> {self.node}{att}{prob}"
+        runs = "" if self.invocations is None else " in run " + ",".join(str(i + 1) for i in sorted(self.invocations))
+        return f"{self.fault.describe()} -> {self.node}{att}{prob}{runs}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -371,6 +382,7 @@ class Injection:
             "attempts": sorted(self.attempts) if self.attempts is not None else None,
             "probability": self.probability,
             "times": self.times,
+            **({"invocations": sorted(self.invocations)} if self.invocations is not None else {}),
         }
 
 

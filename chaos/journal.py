@@ -82,6 +82,8 @@ class HttpRecord:
     idempotency_key: str | None = None
     #: The client's own read timeout for this request, in seconds (None: it waits forever).
     read_timeout: float | None = None
+    #: The client library that sent it (``httpx``, ``httpx2``, ``requests``, ``aiohttp`` ...).
+    client: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

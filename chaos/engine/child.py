@@ -232,7 +232,16 @@ def child_main(spec: dict[str, Any], ready: Any) -> None:
         threading.Thread(target=settle_then_ready, args=(rec,), daemon=True).start()
 
     inst = _build(load_target(spec["target"]), saver, kill, on_hold)
-    cfg = {"configurable": {"thread_id": spec["thread_id"]}}
+    # ``prepare`` (picklable, optional): the run hooks, config and context the parent's runs had
+    # (the zero-code suite's sealed network, environment and store), rebuilt here.
+    around: Sequence[Any] = ()
+    run_cfg: dict[str, Any] | None = None
+    run_ctx: Any = None
+    if spec.get("prepare") is not None:
+        around, run_cfg, run_ctx = spec["prepare"](inst)
+    from chaos.engine.executor import run_config
+
+    cfg = run_config(run_cfg, spec["thread_id"])
     extra: dict[str, Any] = {"durability": durability} if durability else {}
     resume_fn = None
     if spec["phase"] == "resume":
@@ -243,6 +252,7 @@ def child_main(spec: dict[str, Any], ready: Any) -> None:
     step: Step = Invoke(spec["input"]) if spec["phase"] == "run" else Resume()
     executor = Executor(
         inst, ctx, input=spec["input"], thread_id=spec["thread_id"], clock="real",
+        config=run_cfg, context=run_ctx, around=tuple(around),
         forget=spec["phase"] == "run", clear_cache=False, resume=resume_fn, run_kwargs=extra,
         on_control=controls.append, thread_outcome="killed",
     )
@@ -427,7 +437,7 @@ def execute_killed(spec: Any, thread_id: str, baseline: Journal | None = None) -
     graph_input = spec.input if runs[0].input is SAME else runs[0].input
     common = {"target": target, "saver": opts.get("saver", "sqlite"), "dir": str(workdir), "test_id": spec.test_id,
               "thread_id": thread_id, "input": graph_input, "durability": opts.get("durability"),
-              "on_sigterm": opts.get("on_sigterm", "drain")}
+              "on_sigterm": opts.get("on_sigterm", "drain"), "prepare": opts.get("prepare")}
     try:
         first, kill_event, exit_detail = _killed_run(
             {**common, "phase": "run", "kill": {"node": kill.node, "at": kill.at},

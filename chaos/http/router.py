@@ -227,6 +227,7 @@ class HttpRun:
             delivered=False,
             idempotency_key=request.headers.get("Idempotency-Key"),
             read_timeout=read_timeout_of(request),
+            client=flavor.name,
         )
         decision = _Decision()
         with self._lock:
@@ -258,7 +259,7 @@ class HttpRun:
                 until = self._windows.get(inj)
                 if until is not None and now < until:
                     chosen = _Decision(inj, window_left=round(until - now, 9))
-            if not inj.matches_attempt(attempt):
+            if not (inj.matches_attempt(attempt) and inj.matches_invocation(self.ctx.invocation)):
                 continue
             key = (task, attempt, inj)
             self._ordinals[key] += 1  # counted for every injection, chosen or not

@@ -92,7 +92,9 @@ def _check_node(result: TrialResult, site: str, policy: Any) -> Iterable[Violati
     tasks: dict[str, list[AttemptRecord]] = {}
     for rec in records:
         tasks.setdefault(rec.task, []).append(rec)
-    for rec in sorted(records, key=lambda a: (a.start, a.outcome != "cached")):
+    # Runs of one trial happen in order: a hit of a later run (same simulated time: nodes take
+    # none) comes after the entries an earlier run set, whatever its outcome.
+    for rec in sorted(records, key=lambda a: (a.start, a.invocation, a.outcome != "cached")):
         if rec.outcome == "cached":
             if not any(e.live_at(rec.start) for e in entries):
                 yield _stale_hit(result, rec, entries, ttl)

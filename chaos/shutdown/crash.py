@@ -25,7 +25,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from chaos.engine.child import ChildFailed
 from chaos.engine.judge import judge
-from chaos.engine.run import assemble, execute_spec
+from chaos.engine.run import Execution, assemble, execute_spec
 from chaos.engine.spec import Checks, TrialSpec
 from chaos.engine.steps import Invoke, Resume
 from chaos.engine.steps import Kill as KillStep
@@ -41,7 +41,7 @@ from chaos.shutdown.result import ShutdownResult
 from chaos.shutdown.savers import postgres_url
 from chaos.targets import load_target
 
-__all__ = ["ChildFailed", "run_kill_trial"]
+__all__ = ["ChildFailed", "kill_result", "run_kill_trial"]
 
 OnSigterm = Literal["drain", "default", "ignore"]
 
@@ -101,8 +101,21 @@ def run_kill_trial(
         ex = execute_spec(spec)
     finally:
         inst.close()
+    result = kill_result(ex, node=node, fault=fault, durability=durability, idempotent=idempotent, disable=disable)
+    if raise_on_violation:
+        result.raise_for_verdict()
+    return result
+
+
+def kill_result(
+    ex: Execution, *, node: str, fault: Kill, durability: str | None = None,
+    idempotent: Iterable[str] = (), disable: Sequence[str] = (),
+) -> ShutdownResult:
+    """The judged `ShutdownResult` of an executed kill spec (also the zero-code suite's)."""
     if ex.baseline is not None:
         _jsonify(ex.baseline)  # the children report their final state as JSON: compare like with like
+        ex.baseline.final_state = _revive_messages(ex.baseline.final_state)
+    ex.journal.final_state = _revive_messages(ex.journal.final_state)
     extra = ex.extra
     killed = extra["killed"]
     result = assemble(
@@ -114,10 +127,28 @@ def run_kill_trial(
         durability=durability,
     )
     assert isinstance(result, ShutdownResult)
-    judge(result, spec.checks, extra_disable=tuple(shutdown_disabled(disable)))
-    if raise_on_violation:
-        result.raise_for_verdict()
+    judge(result, ex.spec.checks, extra_disable=tuple(shutdown_disabled(disable)))
     return result
+
+
+_MESSAGE_TYPES = frozenset({"human", "ai", "tool", "system", "function", "chat"})
+
+
+def _revive_messages(value: Any) -> Any:
+    """Lists of JSON LangChain messages (a child's final state) as messages again, so
+    ``steady_state`` compares them as messages (ids minted per run are a renaming)."""
+    if isinstance(value, dict):
+        return {k: _revive_messages(v) for k, v in value.items()}
+    if isinstance(value, list) and value and all(
+        isinstance(m, dict) and m.get("type") in _MESSAGE_TYPES and "content" in m for m in value
+    ):
+        from langchain_core.messages import convert_to_messages
+
+        try:
+            return convert_to_messages(value)
+        except Exception:  # not messages after all: compare the JSON as it is
+            return value
+    return value
 
 
 def _jsonify(journal: Journal) -> None:

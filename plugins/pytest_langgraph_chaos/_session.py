@@ -42,6 +42,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Every session records its status, so the outermost one (the last to finish) is the one
     # the exit watchdog exits with, also when pytester runs inner sessions with --chaos.
     config.pluginmanager.register(_ExitStatus(), "chaos-exit-status")
+    from pytest_langgraph_chaos._targets import take_item_ids
+
+    take_item_ids(config)  # generated item ids given as arguments (the printed repro)
     if not config.getoption("langgraph_chaos"):
         if config.getoption("langgraph_chaos_audit"):
             raise pytest.UsageError("--chaos-audit audits --chaos-target graphs and needs --chaos; pass both")
@@ -196,7 +199,12 @@ def repro_command(
             parts.append(f"{flag(config, 'chaos-input')}={inp}")
         if config.getoption("langgraph_chaos_trials"):
             parts.append(f"{flag(config, 'chaos-trials')}={config.getoption('langgraph_chaos_trials')}")
-        parts += ["-k", select]
+        if target is not None:
+            # The item's own id: generated ids have "@" and "#", which -k cannot parse; the
+            # plugin selects generated items given by id (`_targets.pytest_configure`).
+            parts.append(f"chaos:{target}::{select}")
+        else:
+            parts += ["-k", select]
     return shlex.join(parts)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 if TYPE_CHECKING:
     from chaos.http import HttpChaos
+    from chaos.suite import SuiteCase, SuitePlan
     from chaos.inject import InstrumentedGraph
     from chaos.zerocode import TargetSetup
 
@@ -40,8 +41,6 @@ class ChaosTargetCollector(ChaosCollector):
         self.target = target
 
     def collect(self) -> list[pytest.Item]:
-        from chaos.suite import SUITE_KINDS
-
         failure = self.config.stash.get(LOAD_ERRORS_KEY, {}).get(self.target)
         if failure is not None:
             # One failing item for the target, not a collection error: the other targets and
@@ -51,56 +50,45 @@ class ChaosTargetCollector(ChaosCollector):
             # An explicit string node id: pytest parses ids read back from its cache (--lf)
             # into name and [params], so the item's own id must be built the same way.
             ChaosTrialItem.from_parent(
-                self,
-                name=f"{kind}[{trial}]",
-                nodeid=f"{self.nodeid}::{kind}[{trial}]",
-                target=self.target,
-                kind=kind,
-                trial=trial,
+                self, name=case.name, nodeid=f"{self.nodeid}::{case.name}", target=self.target, case=case,
             )
-            for kind in SUITE_KINDS
-            for trial in range(_trials(self.config))
+            for case in _target_plan(self.config, self.target).cases
         ]
 
 
 class ChaosTrialItem(ChaosItem):
-    """One trial of the built-in fault suite: a fault kind aimed at one node of a target."""
+    """One trial of the built-in suite: a kind aimed at one site of a target (`chaos.suite`)."""
 
-    def __init__(self, *, target: str, kind: str, trial: int, **kwargs: Any) -> None:
+    def __init__(self, *, target: str, case: SuiteCase, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.target = target
-        self.kind = kind
-        self.trial = trial
+        self.case = case
+        self.kind = case.kind
+        self.trial = case.trial
 
     def runtest(self) -> None:
-        from chaos.suite import plan_case, reachable_sites
-        from chaos.trial import run_trial
+        from chaos.suite_run import run_case
         from chaos.zerocode import unanswered
 
         config = self.config
         seed = config.stash[SEED_KEY]
         inst, setup, http = _target_state(config, self.target)
-        hooks = setup.hooks(inst, http)
-        context = setup.context_for(inst)
-        case = plan_case(
-            inst, target=self.target, kind=self.kind, trial=self.trial, seed=seed,
-            reachable=reachable_sites(inst, setup.input, config=setup.config, context=context, around=hooks),
-        )
-        if case.injection is None:
-            pytest.skip(f"{self.target}: {self.kind}: {case.skip_reason}")
-        result = run_trial(
-            inst,
-            setup.input,
-            injections=[case.injection],
+        case = self.case
+        if case.skip_reason is not None:
+            pytest.skip(f"{self.target}: {case.kind}: {case.skip_reason}")
+        kill_options, _ = _kill_options(config, self.target) if case.mode == "kill" else (None, None)
+        result = run_case(
+            case, inst, setup.input,
             seed=seed,
             test_id=self.nodeid,
             target=self.target,
             clock=_clock(config),  # type: ignore[arg-type]  # validated against CLOCKS
             config=setup.config,
-            context=context,
+            context=setup.context_for(inst),
             disable=config.getini("chaos_disable"),
             repro=repro_command(config, None, select=self.name, target=self.target),
-            around=hooks,
+            around=setup.hooks(inst, http),
+            kill_options=kill_options,
         )
         missing = unanswered(result.baseline)
         if missing:
@@ -112,6 +100,63 @@ class ChaosTrialItem(ChaosItem):
 
     def describe(self) -> str:
         return f"chaos {self.target} {self.name}"
+
+
+_PLANS_KEY = pytest.StashKey[dict[str, "SuitePlan"]]()
+
+
+def _target_plan(config: pytest.Config, target: str) -> SuitePlan:
+    """The suite of ``target``, planned once per process from its fault-free run.
+
+    Planned at collection (the item ids name each site), from a run on the simulated clock with
+    seed 0: every process (each xdist worker) plans the same items.
+    """
+    from chaos.suite import discover_steps, plan_suite
+    from chaos.zerocode import unanswered
+
+    plans = config.stash.setdefault(_PLANS_KEY, {})
+    if target not in plans:
+        inst, setup, http = _target_state(config, target)
+        steps, journal = discover_steps(inst, setup.input, answers=setup.answers, config=setup.config,
+                                        context=setup.context_for(inst), around=setup.hooks(inst, http))
+        finished = journal.outcome in ("ok", "interrupted") and unanswered(journal) is None
+        plans[target] = plan_suite(
+            inst, target=target, seed=config.stash[SEED_KEY], trials=_trials(config),
+            journal=journal if finished else None, steps=steps, kill_reason=_kill_options(config, target)[1],
+        )
+    return plans[target]
+
+
+def _kill_options(config: pytest.Config, target: str) -> tuple[dict[str, Any] | None, str | None]:
+    """How a kill trial's children rebuild ``target`` (or why they cannot)."""
+    import copy
+
+    from chaos.suite import picklable
+    from chaos.suite_run import ChildPrepare
+
+    inst, setup, _ = _target_state(config, target)
+    graph = setup.graph
+    if getattr(graph, "builder", graph) is None or not hasattr(getattr(graph, "builder", graph), "nodes"):
+        return None, "the target is not built from a StateGraph, so a child process cannot rebuild it to kill"
+    child_setup = copy.copy(setup)
+    child_setup.graph = None
+    prepare = ChildPrepare(child_setup)
+    why = picklable(prepare)
+    if why is not None:
+        return None, (f"the target's setup (from pytest_chaos_setup) cannot be sent to a child process ({why}), "
+                      "so kill trials cannot rebuild its sealed network there")
+    return {"target": _absolute_target(config, target), "saver": "sqlite", "prepare": prepare, "timeout": 60.0}, None
+
+
+def _absolute_target(config: pytest.Config, target: str) -> str:
+    """``target`` with a file path made absolute, so a child process finds it from any directory."""
+    location, sep, attr = target.rpartition(":")
+    if location.endswith((".py", ".json")):
+        path = Path(location)
+        if not path.is_absolute():
+            path = (Path(config.invocation_params.dir) / path).resolve()
+        return f"{path}{sep}{attr}"
+    return target
 
 
 class TargetLoadFailed(ChaosItem):
@@ -190,9 +235,23 @@ def _target_state(config: pytest.Config, target: str) -> tuple[InstrumentedGraph
             cache[target] = instrument(
                 loaded.graph, checkpointer_factory=sqlite_saver_in, cache_factory=default_cache
             )
+            if loaded.project is not None:
+                _serve_like_the_platform(cache[target])
         setups[target] = (setup, setup.http(cache[target]))
     setup, http = setups[target]
     return cache[target], setup, http
+
+
+def _serve_like_the_platform(inst: InstrumentedGraph) -> None:
+    """A ``langgraph.json`` graph compiled without a checkpointer gets one, as the LangGraph
+    server gives every graph it serves (so its threads can be drained, killed and resumed)."""
+    from chaos.savers import sqlite_saver_in
+
+    graph = inst.graph
+    if getattr(graph, "checkpointer", None) is None and hasattr(graph, "checkpointer"):
+        saver = sqlite_saver_in()
+        graph.checkpointer = saver
+        inst.cleanups.append(saver.close)
 
 
 def _setup(config: pytest.Config, target: str) -> TargetSetup:
@@ -231,11 +290,36 @@ def _setup(config: pytest.Config, target: str) -> TargetSetup:
     )
 
 
+#: Generated item ids given on the command line (``pytest 'chaos:app:graph::kill[fetch@a1]#0'``).
+_SELECTED_KEY = pytest.StashKey[list[str]]()
+
+
+def take_item_ids(config: pytest.Config) -> None:
+    """Generated item ids are not paths: take such arguments out of pytest's file arguments
+    (which would say "file or directory not found") and select the items they name."""
+    ids = [a for a in config.args if a.startswith(("chaos:", "chaos-audit:"))]
+    if ids:
+        config.stash[_SELECTED_KEY] = ids
+        config.args[:] = [a for a in config.args if a not in ids]
+
+
+def _select_by_id(config: pytest.Config, items: list[pytest.Item]) -> None:
+    ids = config.stash.get(_SELECTED_KEY, [])
+    if not ids:
+        return
+    keep = [i for i in items if any(i.nodeid == s or i.nodeid.startswith(s + "::") for s in ids)]
+    drop = [i for i in items if i not in keep]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     # tryfirst: our items must exist before -k/-m deselection and --lf filtering look at them.
     if config.getoption("langgraph_chaos"):
         _add_target_items(session, config, items)
+        _select_by_id(config, items)
     _shard(config, items)
 
 

@@ -101,18 +101,14 @@ def test_the_quickstart_test_by_hand_is_skipped_without_chaos(pytester: pytest.P
     result.stdout.fnmatch_lines(["*pass --chaos to run them*"])
 
 
-def test_the_quickstart_command_runs_the_suite_with_the_item_ids_it_shows(
-    pytester: pytest.Pytester, myapp: None
-) -> None:
-    section = readme_section("### Chaos on your graph, without writing a test")
-    (command,) = code_block(section, "bash").strip().splitlines()
-    program, *args = shlex.split(command)
-    assert program == "pytest"
-    # The item id the text shows is a real one.
-    (item_id,) = re.findall(r"`(chaos:[^`]+)`", section)
-    result = pytester.runpytest(*args, "-v")
-    assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines([f"{item_id.replace('[', '[[]')} PASSED*"])
+def test_the_zero_code_quickstart_shows_the_command_and_ids_of_a_real_run() -> None:
+    # The run itself (on the vendored react-agent app, with these verdicts) is checked by
+    # tests/zerocode/test_apps.py; here: the command and the id grammar.
+    section = readme_section("### Chaos on your agent app, without writing a test")
+    lines = code_block(section, "console").strip().splitlines()
+    assert lines[0] == "$ pytest --chaos --chaos-seed=7 -v"
+    grammar = re.compile(r"^chaos:langgraph\.json:agent::[a-z_.0-9]+\[[^\s\]]+\]#\d+ (PASSED|FAILED)$")
+    assert all(grammar.match(line) for line in lines[1:]), lines
 
 
 def test_the_readme_is_a_front_page_of_at_most_250_lines() -> None:

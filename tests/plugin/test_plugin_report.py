@@ -6,8 +6,12 @@ import jsonschema
 import pytest
 
 from chaos.report import load_schema
-from chaos.suite import SUITE_KINDS
 from tests.plugin.helpers import SUPPORT_ARGS, load_report
+from tests.plugin.test_plugin_targets import BROKEN_KINDS, SUPPORT_KINDS
+
+#: The example's handler_fault trial fails (LangGraph does not bound an error handler by its
+#: node's TimeoutPolicy; see test_plugin_targets): left out where one failure is expected.
+NOT_HANDLER = ("-k", "not handler_fault")
 
 FIXTURE_TEST = """
 import pytest
@@ -26,25 +30,26 @@ def test_the_report_is_valid_against_the_schema(pytester: pytest.Pytester, broke
     # report has (violations with a node, skipped trials absent, a test id with ::).
     pytester.makepyfile(test_fixture=FIXTURE_TEST)
     path = pytester.path / "reports" / "chaos.json"
-    result = pytester.runpytest(*SUPPORT_ARGS, broken, "--chaos-seed=11", f"--chaos-report={path}")
-    result.assert_outcomes(passed=2 * len(SUITE_KINDS) - 2 + 1, failed=1, skipped=1)
+    result = pytester.runpytest(*SUPPORT_ARGS, broken, "--chaos-seed=11", f"--chaos-report={path}", *NOT_HANDLER)
+    result.assert_outcomes(passed=len(SUPPORT_KINDS) - 1 + len(BROKEN_KINDS) - 1 + 1, failed=1, deselected=1)
     result.stdout.fnmatch_lines([f"report: {path}"])
 
     report = load_report(path)
     jsonschema.validate(report, load_schema())
     assert report["schema_version"] == 1 and report["seed"] == 11
     trials = report["trials"]
-    ran = 2 * len(SUITE_KINDS) - 1 + 1  # the skipped stall trial of broken has no record
+    ran = len(SUPPORT_KINDS) - 1 + len(BROKEN_KINDS) + 1
     assert report["summary"]["trials"] == len(trials) == ran
     assert (report["summary"]["passed"], report["summary"]["failed"]) == (ran - 1, 1)
     assert report["summary"]["violations"] == {"liveness": 1}
     assert [t["id"] for t in trials] == sorted(t["id"] for t in trials)
     (failed,) = [t for t in trials if t["verdict"] == "fail"]
-    assert failed["id"] == "chaos:broken:builder::hang[0]"
+    assert failed["id"] == "chaos:broken:builder::hang[work@a1]#0"
     assert failed["violations"][0]["invariant"] == "liveness"
     # Only its own target: the other one has no bearing on this trial.
     assert failed["repro"] == (
-        "pytest --chaos --chaos-seed=11 --chaos-target=broken:builder '--chaos-input={\"question\": \"q\"}' -k 'hang[0]'"
+        "pytest --chaos --chaos-seed=11 --chaos-target=broken:builder '--chaos-input={\"question\": \"q\"}' "
+        "'chaos:broken:builder::hang[work@a1]#0'"
     )
     (by_hand,) = [t for t in trials if t["id"] == "test_fixture.py::test_fetch_recovers"]
     assert by_hand["fired"] == ["http 429 Retry-After=2 -> fetch@1"]
@@ -70,11 +75,13 @@ def test_the_summary_counts_injected_faults_by_kind(pytester: pytest.Pytester, b
 def test_the_same_seed_writes_the_same_report(pytester: pytest.Pytester, retrying: None) -> None:
     pytester.makepyfile(test_fixture=FIXTURE_TEST)
     first, second = pytester.path / "first.json", pytester.path / "second.json"
-    pytester.runpytest(*SUPPORT_ARGS, "--chaos-seed=99", f"--chaos-report={first}").assert_outcomes(
-        passed=len(SUITE_KINDS) + 1
+    # Kill trials run in real time (their journals have real timestamps): left out here.
+    select = ("-k", "not handler_fault and not kill")
+    pytester.runpytest(*SUPPORT_ARGS, "--chaos-seed=99", f"--chaos-report={first}", *select).assert_outcomes(
+        passed=len(SUPPORT_KINDS) - 2 + 1, deselected=2
     )
-    pytester.runpytest(*SUPPORT_ARGS, "--chaos-seed=99", f"--chaos-report={second}").assert_outcomes(
-        passed=len(SUITE_KINDS) + 1
+    pytester.runpytest(*SUPPORT_ARGS, "--chaos-seed=99", f"--chaos-report={second}", *select).assert_outcomes(
+        passed=len(SUPPORT_KINDS) - 2 + 1, deselected=2
     )
     assert first.read_bytes() == second.read_bytes()
 

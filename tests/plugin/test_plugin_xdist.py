@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from chaos.suite import SUITE_KINDS
 from tests.plugin.helpers import SUPPORT_ARGS, load_report
+from tests.plugin.test_plugin_targets import BROKEN_KINDS, SUPPORT_KINDS
 
 FIXTURE_TESTS = """
 import pytest
@@ -38,9 +38,11 @@ def test_two_workers_make_the_same_faults_and_journals_as_one_process(
     pytester: pytest.Pytester, broken: str, retrying: None
 ) -> None:
     pytester.makepyfile(test_fixture=FIXTURE_TESTS)
-    args = (*SUPPORT_ARGS, broken, "--chaos-seed=2024")
+    # Kill trials run in real time (journals with real timestamps) and the example's
+    # handler_fault fails (see test_plugin_targets): the journals compared here leave them out.
+    args = (*SUPPORT_ARGS, broken, "--chaos-seed=2024", "-k", "not handler_fault and not kill")
     serial, parallel = pytester.path / "serial.json", pytester.path / "parallel.json"
-    outcomes = {"passed": 2 * len(SUITE_KINDS) - 2 + 2, "failed": 1, "skipped": 1}
+    outcomes = {"passed": len(SUPPORT_KINDS) - 2 + len(BROKEN_KINDS) - 2 + 2, "failed": 1}
 
     pytester.runpytest(*args, "-n", "0", f"--chaos-report={serial}").assert_outcomes(**outcomes)
     xml = pytester.path / "junit.xml"
@@ -52,7 +54,7 @@ def test_two_workers_make_the_same_faults_and_journals_as_one_process(
     assert second["summary"] == first["summary"]
     assert decisions(second) == decisions(first)
     # Faults really were spread over the trials (the comparison is not of empty journals).
-    assert sum(len(t["fired"]) for t in first["trials"]) >= len(SUITE_KINDS)
+    assert sum(len(t["fired"]) for t in first["trials"]) >= len(BROKEN_KINDS)
 
     # The JUnit properties travel from the workers too.
     (case,) = [c for c in ET.parse(xml).getroot().iter("testcase") if c.get("name") == "test_slow_summary"]
@@ -70,5 +72,5 @@ def test_workers_get_the_seed_the_controller_picked(pytester: pytest.Pytester, b
     seed = int(header.split()[1].removeprefix("seed="))
     report = load_report(path)
     assert {t["seed"] for t in report["trials"]} == {report["seed"]} == {seed}
-    assert len(report["trials"]) == len(SUITE_KINDS) - 2  # hang deselected, stall skipped
+    assert len(report["trials"]) == len(BROKEN_KINDS) - 1  # hang deselected
 

@@ -23,21 +23,39 @@ import pytest
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 
-#: app -> (the kinds whose verdict is "fail", and why each is true)
+#: app -> {kind: the invariant its trial fails with} for the kinds whose verdict is "fail"
+#: (seed 7), and why each is true:
+#: - no node of these apps has a TimeoutPolicy, and their SDK clients are built without a
+#:   timeout (ChatAnthropic/ChatOpenAI/OpenAIEmbeddings default to none): a hung upstream, a
+#:   lost response or a stalled stream hangs the run forever (liveness);
+#: - no node has a RetryPolicy: one transient failure of a node that calls an upstream, after
+#:   the SDK's own retries gave up, ends the run (transient_fatal, true by the issue's contract);
+#: - react_agent's tools node POSTs to the search API without an Idempotency-Key: killed after
+#:   its body ran, it runs again on resume and the POST is sent twice (duplicate_effects).
+_TRANSIENT = ["http_429", "http_5xx", "connect_error", "read_timeout"]
+_HANGS = ["hang", "http.lost_response", "http.stalled_stream"]
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
-    # No node of these apps has a TimeoutPolicy (a hung upstream hangs the run forever: liveness)
-    # or a RetryPolicy (one transient failure of a node that calls an upstream, after the SDK's
-    # own retries gave up, ends the run: transient_fatal, true by the contract).
-    "react_agent": {"hang": "liveness", **dict.fromkeys(
-        ["http_429", "http_5xx", "connect_error", "read_timeout", "lost_result", "requests_error", "aiohttp_error"],
-        "transient_fatal")},
-    "retrieval_agent": {"hang": "liveness", **dict.fromkeys(
-        ["http_429", "http_5xx", "connect_error", "read_timeout", "requests_error"], "transient_fatal")},
-    "rag_research_agent": {"hang": "liveness", **dict.fromkeys(
-        ["http_429", "http_5xx", "connect_error", "read_timeout", "lost_result", "requests_error", "aiohttp_error"],
-        "transient_fatal")},
-    # human_node interrupts before it can return, so a lost result can never fire there.
-    "agent_inbox": {"hang": "liveness", "lost_result": "faults_fired"},
+    "react_agent": {**dict.fromkeys(_HANGS, "liveness"), **dict.fromkeys(
+        [*_TRANSIENT, "lost_result", "http.status_429"], "transient_fatal"), "kill": "duplicate_effects"},
+    "retrieval_agent": {**dict.fromkeys(_HANGS, "liveness"), **dict.fromkeys(_TRANSIENT, "transient_fatal")},
+    "rag_research_agent": {**dict.fromkeys(_HANGS, "liveness"), **dict.fromkeys(
+        [*_TRANSIENT, "lost_result"], "transient_fatal")},
+    # Faults land in human_node after the answer to its interrupt (site human_node@run2a1).
+    "agent_inbox": {"hang": "liveness"},
+}
+
+#: The kinds that must run on each app (every kind that applies to it): the node kinds, the
+#: transport kinds where nodes call HTTP APIs, and the thread kinds (each app is served from
+#: langgraph.json, so it gets a checkpointer as on the LangGraph server).
+_NODE = ["exception", "http_429", "http_5xx", "connect_error", "read_timeout", "hang", "slow",
+         "lost_result", "raises_cancelled"]
+_HTTP = ["http.status_429", "http.status_503", "http.connect_error", "http.lost_response",
+         "http.stalled_stream", "http.cut_stream"]
+EXPECTED_KINDS: dict[str, set[str]] = {
+    "react_agent": {*_NODE, *_HTTP, "sigterm", "kill", "resume"},
+    "retrieval_agent": {*_NODE, *_HTTP, "sigterm", "kill", "resume"},
+    "rag_research_agent": {*_NODE, *_HTTP, "sigterm", "kill", "resume"},
+    "agent_inbox": {*_NODE, "sigterm", "resume"},
 }
 
 
@@ -86,7 +104,19 @@ def test_zero_code_run_on_a_public_app(pytester: pytest.Pytester, network: list[
     second = _run(pytester, "second.json")
     assert network == []
     assert first == second
+    kinds = {item.split("::", 1)[1].split("[", 1)[0] for item in first}
+    assert kinds == EXPECTED_KINDS[app]
     failed = {item.split("::", 1)[1].split("[", 1)[0]: invariants
               for item, (verdict, invariants) in first.items() if verdict == "fail"}
     assert failed == EXPECTED_FAILURES[app]
-    assert len(first) >= 8
+    assert all(verdict in ("pass", "fail") for verdict, _ in first.values())
+    if app == "react_agent":
+        # The README's zero-code quickstart shows items of this very run.
+        readme = (APPS.parents[1] / "README.md").read_text()
+        block = readme.split("### Chaos on your agent app, without writing a test", 1)[1].split("```console", 1)[1]
+        shown = [line.split() for line in block.split("```", 1)[0].strip().splitlines()[1:]]
+        assert shown and all(first[item][0] == {"PASSED": "pass", "FAILED": "fail"}[verdict] for item, verdict in shown)
+    if app == "agent_inbox":
+        # The generated answer (agent-inbox protocol: accept) resumes the interrupt, so the
+        # code after interrupt() gets faults.
+        assert any("@run2" in item for item in first)
