@@ -65,7 +65,7 @@ def test_another_plugins_chaos_option_is_a_warning_naming_it_and_the_fix(
     ours = pytester.runpytest(*order, "--langgraph-chaos", "--langgraph-chaos-target=broken:builder", "-k", "hang")
     ours.assert_outcomes(failed=1, deselected=ours.parseoutcomes()["deselected"])
     ours.stdout.fnmatch_lines(["reproduce with: pytest --langgraph-chaos --chaos-seed=* "
-                               "--chaos-target=broken:builder -k 'hang[[]0[]]'"])
+                               "--chaos-target=broken:builder 'chaos:broken:builder::hang[[]work@a1[]]#0'"])
 
 
 def test_every_option_has_a_long_name_and_the_old_dest_names_still_read(

@@ -46,7 +46,7 @@ builder.add_edge("work", END)
 #: The same graph after a change that dropped its policies: nothing can time out a hang now.
 BROKEN_GRAPH = GRAPH.replace(", retry_policy=RetryPolicy(max_attempts=3), timeout=TimeoutPolicy(run_timeout=30)", "")
 
-HANG = "chaos:app:builder::hang[0]"
+HANG = "chaos:app:builder::hang[work@a1]#0"
 
 
 def _run(folder: Path, source: str, seed: int, name: str) -> None:
@@ -150,16 +150,16 @@ def test_inconclusive_and_error_verdicts_and_missing_trials(nights: dict[str, di
     new = copy.deepcopy(old)
     new["seed"] = 99
     by_id = {t["id"]: t for t in new["trials"]}
-    by_id["chaos:app:builder::exception[0]"]["verdict"] = "inconclusive"
+    by_id["chaos:app:builder::exception[work@a1]#0"]["verdict"] = "inconclusive"
     by_id[HANG]["verdict"] = "error"
     dropped = next(t["id"] for t in new["trials"] if "http_429" in t["id"])
     new["trials"] = [t for t in new["trials"] if t["id"] != dropped]
-    new["trials"].append({**by_id[HANG], "id": "chaos:app:builder::brand_new[0]", "verdict": "pass"})
+    new["trials"].append({**by_id[HANG], "id": "chaos:app:builder::brand_new[work@a1]#0", "verdict": "pass"})
 
     diff = diff_reports(old, new)
-    assert [c.id for c in diff.newly_inconclusive] == ["chaos:app:builder::exception[0]"]
+    assert [c.id for c in diff.newly_inconclusive] == ["chaos:app:builder::exception[work@a1]#0"]
     assert [(c.id, c.new_verdict) for c in diff.newly_failing] == [(HANG, "error")]
-    assert diff.only_in_old == (dropped,) and diff.only_in_new == ("chaos:app:builder::brand_new[0]",)
+    assert diff.only_in_old == (dropped,) and diff.only_in_new == ("chaos:app:builder::brand_new[work@a1]#0",)
     text = format_diff(diff)
     assert "newly inconclusive (1):" in text and f"only in the old report (1):\n  {dropped}" in text
 
