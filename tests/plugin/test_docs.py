@@ -7,7 +7,6 @@ The quickstart runs on the tutorial's agent (docs/tutorial.md, the last version 
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
