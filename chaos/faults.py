@@ -3,7 +3,13 @@
 A `Fault` says *what* happens (an exception, an HTTP 429, a hang, ...). An `Injection` says
 *where and when*: which nodes (a name or a glob; subgraph nodes as ``parent/child``), which
 attempts, and with what probability. The vocabulary is the same in Python, in markers and in
-scenario files: every fault has a stable ``kind`` string.
+scenario files: every fault has a stable ``kind`` string, listed once with its level, what it
+raises and whether it is transient in `chaos.fault_kinds` (the reference table). Node-level
+names never collide with the transport-level ``http.*`` ones of `chaos.http.faults`: the
+node boundary's constructors are ``raise_status``, ``raise_connect_error``,
+``raise_read_timeout``, ``raise_remote_protocol_error`` and ``delay`` (the old ``http_429``,
+``http_5xx``, ``http_status``, ``connect_error``, ``read_timeout``, ``remote_protocol_error``
+and ``slow`` still work, with a `DeprecationWarning`).
 
 HTTP faults here are raised at the node boundary as real `httpx` exceptions carrying real
 `httpx.Request`/`httpx.Response` objects, so `retry_on` predicates that read
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from email.utils import format_datetime
@@ -81,15 +88,15 @@ class HttpStatus(Fault):
     `datetime` (rendered as an HTTP date), as real rate limiters send it.
     """
 
-    kind: ClassVar[str] = "http_status"
+    kind: ClassVar[str] = "raise_status"
     status: int = 503
     retry_after: float | datetime | None = None
 
     def __post_init__(self) -> None:
         if not 400 <= self.status <= 599:
             raise ChaosUsageError(
-                f"http_status({self.status}): an HTTP fault needs an error status in 400..599, "
-                "for example http_status(429, retry_after=2) or http_status(503)"
+                f"raise_status({self.status}): an HTTP fault needs an error status in 400..599, "
+                "for example raise_status(429, retry_after=2) or raise_status(503)"
             )
 
     def headers(self) -> dict[str, str]:
@@ -122,13 +129,19 @@ _TRANSPORT_ERRORS: dict[str, type[httpx.TransportError]] = {
     "read_timeout": httpx.ReadTimeout,
     "remote_protocol": httpx.RemoteProtocolError,
 }
+#: The kind name of each transport error (one class, three kinds of the reference table).
+TRANSPORT_KINDS: dict[str, str] = {
+    "connect": "raise_connect_error",
+    "read_timeout": "raise_read_timeout",
+    "remote_protocol": "raise_remote_protocol_error",
+}
 
 
 @dataclass(frozen=True)
 class TransportError(Fault):
     """A transport failure before any response: connect refused, read timeout, broken protocol."""
 
-    kind: ClassVar[str] = "transport"
+    kind: ClassVar[str] = "raise_connect_error"
     error: TransportKind = "connect"
 
     def __post_init__(self) -> None:
@@ -136,6 +149,8 @@ class TransportError(Fault):
             raise ChaosUsageError(
                 f"transport error {self.error!r} is unknown; use one of {sorted(_TRANSPORT_ERRORS)}"
             )
+        # One class, three kinds: the instance's kind names its error (journals, reports, ids).
+        object.__setattr__(self, "kind", TRANSPORT_KINDS[self.error])
 
     def make(self, method: str = "POST", url: str = UPSTREAM_URL) -> httpx.TransportError:
         cls = _TRANSPORT_ERRORS[self.error]
@@ -179,15 +194,15 @@ class Stall(Fault):
 class Slow(Fault):
     """Extra latency before the node body runs (simulated seconds under simulated time)."""
 
-    kind: ClassVar[str] = "slow"
+    kind: ClassVar[str] = "delay"
     seconds: float = 1.0
 
     def __post_init__(self) -> None:
         if self.seconds < 0:
-            raise ChaosUsageError(f"slow(seconds={self.seconds}): latency must be >= 0")
+            raise ChaosUsageError(f"delay(seconds={self.seconds}): latency must be >= 0")
 
     def describe(self) -> str:
-        return f"slow +{self.seconds:g}s"
+        return f"delay +{self.seconds:g}s"
 
 
 @dataclass(frozen=True)
@@ -222,35 +237,75 @@ def exception(error: BaseException | type[BaseException] = RuntimeError) -> Rais
     return RaiseError(error)
 
 
+def raise_status(status: int, *, retry_after: float | datetime | None = None) -> HttpStatus:
+    """Raise `httpx.HTTPStatusError` with ``status`` (429, 503, ...) instead of running the node.
+
+    ``retry_after`` adds a ``Retry-After`` header (seconds or a `datetime`). The one node-level
+    way to say 429 or 5xx; the same answer from the transport, below the SDK, is
+    `chaos.http.faults.status` (kind ``http.status``).
+    """
+    return HttpStatus(status, retry_after)
+
+
+def raise_connect_error() -> TransportError:
+    """`httpx.ConnectError` at the node boundary: the upstream refused or could not be reached."""
+    return TransportError("connect")
+
+
+def raise_read_timeout() -> TransportError:
+    """`httpx.ReadTimeout` at the node boundary: the upstream never answered in time."""
+    return TransportError("read_timeout")
+
+
+def raise_remote_protocol_error() -> TransportError:
+    """`httpx.RemoteProtocolError` at the node boundary: the connection broke mid-response."""
+    return TransportError("remote_protocol")
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"chaos.faults.{old} is deprecated: use chaos.faults.{new} (node-level names no longer "
+        "share names with the transport faults of chaos.http.faults; see chaos.fault_kinds)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 def http_status(status: int, *, retry_after: float | datetime | None = None) -> HttpStatus:
-    """Raise `httpx.HTTPStatusError` with ``status`` (and a ``Retry-After`` header if given)."""
+    """Deprecated alias of `raise_status`."""
+    _deprecated("http_status(status)", "raise_status(status)")
     return HttpStatus(status, retry_after)
 
 
 def http_429(retry_after: float | datetime | None = 1) -> HttpStatus:
-    """A rate-limit answer: HTTP 429 with ``Retry-After`` (seconds or a date)."""
+    """Deprecated alias of ``raise_status(429, retry_after=...)`` (its default Retry-After is 1)."""
+    _deprecated("http_429(retry_after=...)", "raise_status(429, retry_after=...)")
     return HttpStatus(429, retry_after)
 
 
 def http_5xx(status: int = 503, *, retry_after: float | datetime | None = None) -> HttpStatus:
-    """A server error: 500, 502, 503 or 504."""
+    """Deprecated alias of ``raise_status(5xx)``."""
+    _deprecated("http_5xx(status)", "raise_status(status)")
     if not 500 <= status <= 599:
         raise ChaosUsageError(f"http_5xx({status}): use a 5xx status such as 500, 502, 503 or 504")
     return HttpStatus(status, retry_after)
 
 
 def connect_error() -> TransportError:
-    """`httpx.ConnectError`: the upstream refused or could not be reached."""
+    """Deprecated alias of `raise_connect_error` (`chaos.http.faults.connect_error` is the transport's)."""
+    _deprecated("connect_error()", "raise_connect_error()")
     return TransportError("connect")
 
 
 def read_timeout() -> TransportError:
-    """`httpx.ReadTimeout`: the upstream accepted the request and never answered in time."""
+    """Deprecated alias of `raise_read_timeout` (`chaos.http.faults.read_timeout` is the transport's)."""
+    _deprecated("read_timeout()", "raise_read_timeout()")
     return TransportError("read_timeout")
 
 
 def remote_protocol_error() -> TransportError:
-    """`httpx.RemoteProtocolError`: the connection broke mid-response."""
+    """Deprecated alias of `raise_remote_protocol_error` (the transport's is in `chaos.http.faults`)."""
+    _deprecated("remote_protocol_error()", "raise_remote_protocol_error()")
     return TransportError("remote_protocol")
 
 
@@ -264,8 +319,14 @@ def stall(after_heartbeats: int = 0) -> Stall:
     return Stall(after_heartbeats)
 
 
+def delay(seconds: float) -> Slow:
+    """Add ``seconds`` of latency before the node body (`chaos.http.faults.slow`: a late answer)."""
+    return Slow(seconds)
+
+
 def slow(seconds: float) -> Slow:
-    """Add ``seconds`` of latency before the node body."""
+    """Deprecated alias of `delay` (`chaos.http.faults.slow` is the transport's late answer)."""
+    _deprecated("slow(seconds)", "delay(seconds)")
     return Slow(seconds)
 
 
@@ -274,16 +335,18 @@ def lost_result(error: BaseException | type[BaseException] = httpx.ReadTimeout) 
     return LostResult(error)
 
 
-#: Every fault kind by its stable name, with a zero-argument default instance.
+#: The node-level faults of the built-in suite, one default instance per variant: a variant is
+#: named by its kind (`chaos.fault_kinds`), with ``_<status>`` for a status kind
+#: (``raise_status_429``), as item ids spell it (``chaos:<target>::<variant>[<site>]#<trial>``).
 FAULT_KINDS: dict[str, Fault] = {
     "exception": RaiseError(),
-    "http_429": HttpStatus(429, 1),
-    "http_5xx": HttpStatus(503),
-    "connect_error": TransportError("connect"),
-    "read_timeout": TransportError("read_timeout"),
+    "raise_status_429": HttpStatus(429, 1),
+    "raise_status_503": HttpStatus(503),
+    "raise_connect_error": TransportError("connect"),
+    "raise_read_timeout": TransportError("read_timeout"),
     "hang": Hang(),
     "stall": Stall(0),
-    "slow": Slow(2.0),
+    "delay": Slow(2.0),
     "lost_result": LostResult(),
 }
 
@@ -321,7 +384,7 @@ class Injection:
         if not isinstance(self.fault, Fault):
             raise ChaosUsageError(
                 f"{self.fault!r} is not a fault; build one with chaos.faults, for example "
-                "faults.http_429(retry_after=2) or faults.hang()"
+                "faults.raise_status(429, retry_after=2) or faults.hang()"
             )
         # Types first (chaos.arguments): a string or a float would fail the comparisons below
         # with a bare TypeError, or be accepted (node=5 would match no node, silently).

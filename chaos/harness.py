@@ -1,7 +1,7 @@
 """`Chaos`: the object behind the pytest fixture, also usable on its own.
 
     def test_fetch_survives_rate_limits(chaos):
-        chaos.inject(faults.http_429(retry_after=2), node="fetch", attempts=[1])
+        chaos.inject(faults.raise_status(429, retry_after=2), node="fetch", attempts=[1])
         result = chaos.run(builder, {"query": "q"})
         assert [a.outcome for a in result.attempts("fetch")] == ["error", "ok"]
 

@@ -68,7 +68,10 @@ __all__ = ["ChaosMachine", "MachineViolation", "ProcessKilled", "chaos_machine"]
 #: Fault kinds the machine injects by default: the ones a graph with retries can survive or
 #: report cleanly. ``hang``/``stall`` need a TimeoutPolicy on every node they can reach; add
 #: them with ``faults = node_faults()`` when yours has one.
-DEFAULT_KINDS = ("exception", "http_5xx", "http_429", "transport", "lost_result", "slow")
+DEFAULT_KINDS = (
+    "exception", "raise_status", "raise_connect_error", "raise_read_timeout", "raise_remote_protocol_error",
+    "lost_result", "delay",
+)
 
 _THREADS = itertools.count()
 #: Simulated seconds between the end of one run and the start of the next.

@@ -45,7 +45,7 @@ def small_builder() -> StateGraph:
 def journal_order(clock: str) -> list[tuple[str, int, str, str | None]]:
     h = Chaos(seed=5, test_id="clock-modes", clock=clock)  # type: ignore[arg-type]
     h.inject(faults.hang(), node="fast", attempts=1)
-    h.inject(faults.http_5xx(), node="slow", attempts=1)
+    h.inject(faults.raise_status(503), node="slow", attempts=1)
     result = h.run(small_builder(), {})
     ordered = sorted(result.journal.attempts, key=lambda a: (a.start, a.node))
     return [(a.node, a.attempt, a.outcome, a.timeout_kind) for a in ordered]

@@ -19,7 +19,7 @@ def outcomes(result, node):
 
 
 def test_a_429_with_retry_after_is_a_real_httpx_error_and_is_retried(harness: Chaos, calls):
-    harness.inject(faults.http_429(retry_after=7), node="fetch", attempts=1)
+    harness.inject(faults.raise_status(429, retry_after=7), node="fetch", attempts=1)
     seen = []
     builder = graphs.retry_builder()
 
@@ -30,7 +30,7 @@ def test_a_429_with_retry_after_is_a_real_httpx_error_and_is_retried(harness: Ch
     assert result.output["log"] == ["fetched", "summarized"]
     assert result.verdict == "pass"
     # The exception is a real httpx error with a real response carrying the header.
-    err = faults.http_429(retry_after=7).make()
+    err = faults.raise_status(429, retry_after=7).make()
     seen.append(err)
     assert isinstance(err, httpx.HTTPStatusError)
     assert err.response.status_code == 429 and err.response.headers["Retry-After"] == "7"
@@ -38,14 +38,14 @@ def test_a_429_with_retry_after_is_a_real_httpx_error_and_is_retried(harness: Ch
 
 
 def test_5xx_on_two_attempts_backs_off_1_then_2_seconds(harness: Chaos, calls):
-    harness.inject(faults.http_5xx(503), node="fetch", attempts=[1, 2])
+    harness.inject(faults.raise_status(503), node="fetch", attempts=[1, 2])
     result = harness.run(graphs.retry_builder(), {})
     assert [(a.outcome, a.start) for a in result.attempts("fetch")] == [("error", 0.0), ("error", 1.0), ("ok", 3.0)]
 
 
 @pytest.mark.parametrize(
     ("fault", "error"),
-    [(faults.connect_error(), "ConnectError"), (faults.read_timeout(), "ReadTimeout"), (faults.remote_protocol_error(), "RemoteProtocolError")],
+    [(faults.raise_connect_error(), "ConnectError"), (faults.raise_read_timeout(), "ReadTimeout"), (faults.raise_remote_protocol_error(), "RemoteProtocolError")],
 )
 def test_transport_errors_are_retried_by_a_transient_policy(harness: Chaos, calls, fault, error):
     harness.inject(fault, node="fetch", attempts=1)
@@ -56,7 +56,7 @@ def test_transport_errors_are_retried_by_a_transient_policy(harness: Chaos, call
 def test_langgraphs_default_retry_policy_does_not_retry_a_429(harness: Chaos, calls):
     builder = graphs.retry_builder()
     builder.nodes["fetch"].retry_policy = RetryPolicy()  # the default retry_on
-    harness.inject(faults.http_429(), node="fetch", attempts=1)
+    harness.inject(faults.raise_status(429, retry_after=1), node="fetch", attempts=1)
     result = harness.run(builder, {})
     assert outcomes(result, "fetch") == [(1, "error", "HTTPStatusError", 0.0)]
     assert result.journal.outcome == "error" and result.journal.error == "HTTPStatusError"
@@ -106,7 +106,7 @@ def test_a_stall_that_never_reaches_its_heartbeat_is_reported_as_never_fired(har
 
 
 def test_a_slow_call_adds_simulated_latency(harness: Chaos, calls):
-    harness.inject(faults.slow(3.5), node="fetch")
+    harness.inject(faults.delay(3.5), node="fetch")
     result = harness.run(graphs.retry_builder(), {})
     assert result.attempts("fetch")[0].end == 3.5
     assert result.attempts("summarize")[0].start == 3.5
@@ -120,7 +120,7 @@ def test_a_lost_result_runs_the_body_and_then_fails(harness: Chaos, calls):
 
 
 def test_the_error_handler_runs_once_after_retries_are_exhausted(harness: Chaos, calls):
-    harness.inject(faults.http_5xx(502), node="fetch")
+    harness.inject(faults.raise_status(502), node="fetch")
     result = harness.run(graphs.handler_builder(), {}, baseline=False)
     assert [a.outcome for a in result.attempts("fetch")] == ["error", "error", "error"]
     handler = result.attempts("__error_handler__fetch")
@@ -130,7 +130,7 @@ def test_the_error_handler_runs_once_after_retries_are_exhausted(harness: Chaos,
 
 
 def test_a_fault_lands_on_one_send_task_only(harness: Chaos, calls):
-    harness.inject(faults.http_5xx(), node="work", attempts=1, times=1)
+    harness.inject(faults.raise_status(503), node="work", attempts=1, times=1)
     result = harness.run(graphs.fanout_builder(), {})
     per_task = {task: [a.outcome for a in atts] for task, atts in result.journal.tasks("work").items()}
     assert sorted(per_task.values()) == [["error", "ok"], ["ok"], ["ok"]]
@@ -139,7 +139,7 @@ def test_a_fault_lands_on_one_send_task_only(harness: Chaos, calls):
 
 
 def test_subgraph_nodes_are_addressed_as_parent_slash_child(harness: Chaos, calls):
-    harness.inject(faults.http_5xx(), node="inner/fetch", attempts=1)
+    harness.inject(faults.raise_status(503), node="inner/fetch", attempts=1)
     result = harness.run(graphs.subgraph_builder(), {})
     assert [a.outcome for a in result.attempts("inner/fetch")] == ["error", "ok"]
     assert result.attempts("fetch") == []
@@ -169,13 +169,13 @@ def test_a_sync_node_with_a_timeout_is_still_rejected_at_compile(harness: Chaos)
 
 
 def test_sync_invoke_retries_on_the_simulated_clock(harness: Chaos, calls):
-    harness.inject(faults.http_5xx(), node="fetch", attempts=1)
+    harness.inject(faults.raise_status(503), node="fetch", attempts=1)
     result = harness.run(graphs.sync_builder(), {}, drive="stream")
     assert [(a.outcome, a.start) for a in result.attempts("fetch")] == [("error", 0.0), ("ok", 1.0)]
 
 
 def test_cache_policy_nodes_get_an_embedded_cache_and_faults_still_land(harness: Chaos, calls):
-    harness.inject(faults.http_5xx(), node="expensive")
+    harness.inject(faults.raise_status(503), node="expensive")
     inst = harness.instrument(graphs.cache_builder())
     assert inst.graph.cache is not None
     result = harness.run(graphs.cache_builder(), {"query": "q"})
@@ -189,7 +189,7 @@ def test_an_unknown_node_is_a_usage_error_listing_the_nodes(harness: Chaos):
 
 
 def test_a_fault_that_never_fired_fails_the_trial_and_names_it(harness: Chaos, calls):
-    harness.inject(faults.http_5xx(), node="fetch", attempts=5)
+    harness.inject(faults.raise_status(503), node="fetch", attempts=5)
     with pytest.raises(ChaosViolation, match=r"\[faults_fired\] declared fault 'http 503 -> fetch@5' never fired: it ran fetch attempt 1"):
         harness.run(graphs.retry_builder(), {})
 
@@ -199,7 +199,7 @@ def test_the_users_builder_and_compiled_graph_are_not_mutated(harness: Chaos, ca
     before = {name: (spec.runnable, spec.retry_policy, spec.timeout) for name, spec in builder.nodes.items()}
     compiled = builder.compile()
     compiled_nodes = dict(compiled.nodes)
-    harness.inject(faults.http_5xx(), node="fetch")
+    harness.inject(faults.raise_status(503), node="fetch")
     harness.run(builder, {}, baseline=False)
     harness.run(compiled, {}, baseline=False)
     assert {name: (spec.runnable, spec.retry_policy, spec.timeout) for name, spec in builder.nodes.items()} == before
@@ -226,8 +226,8 @@ def test_a_compiled_graph_keeps_its_own_checkpointer_cache_and_store(harness: Ch
 def test_the_same_seed_gives_the_same_journal(calls):
     def journal(seed: int) -> list:
         h = Chaos(seed=seed, test_id="t")
-        h.inject(faults.http_5xx(), node="work", probability=0.5)
-        h.inject(faults.slow(1), node="split", probability=0.5)
+        h.inject(faults.raise_status(503), node="work", probability=0.5)
+        h.inject(faults.delay(1), node="split", probability=0.5)
         r = h.run(graphs.fanout_builder(), {}, raise_on_violation=False)
         return r.to_json()["journal"]
 
@@ -238,9 +238,9 @@ def test_the_same_seed_gives_the_same_journal(calls):
 def test_adding_a_fault_elsewhere_does_not_shift_the_others(calls):
     def work_faults(extra: bool) -> list:
         h = Chaos(seed=3, test_id="t")
-        h.inject(faults.http_5xx(), node="work", probability=0.5)
+        h.inject(faults.raise_status(503), node="work", probability=0.5)
         if extra:
-            h.inject(faults.slow(1), node="summarize")
+            h.inject(faults.delay(1), node="summarize")
         r = h.run(graphs.fanout_builder(), {}, raise_on_violation=False)
         return [(a.task, a.attempt, a.fault) for a in r.attempts("work")]
 

@@ -70,7 +70,7 @@ def worst_case(policy: RetryPolicy, run_timeout: float | None) -> float | None:
 
 def http_429() -> httpx.HTTPStatusError:
     """A 429 exactly as an SDK raises it: `httpx.HTTPStatusError` with request and response."""
-    return faults.http_429(retry_after=1).make(method="GET")
+    return faults.raise_status(429, retry_after=1).make(method="GET")
 
 
 def rate_limits_raised(storm: Journal | None, site: str) -> list[BaseException]:
@@ -146,7 +146,7 @@ def ambiguous_failures(node: str) -> dict[str, Exception]:
     left, so retrying it is always safe.
     """
     return {
-        "httpx.ReadTimeout": faults.read_timeout().make(method="POST"),
-        "httpx.RemoteProtocolError": faults.remote_protocol_error().make(method="POST"),
+        "httpx.ReadTimeout": faults.raise_read_timeout().make(method="POST"),
+        "httpx.RemoteProtocolError": faults.raise_remote_protocol_error().make(method="POST"),
         "NodeTimeoutError": NodeTimeoutError(node, 30.0, kind="run", run_timeout=30.0),
     }

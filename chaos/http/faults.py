@@ -1,6 +1,6 @@
 """HTTP faults injected at the transport, below the SDKs: the vocabulary.
 
-A node-boundary fault (`chaos.faults.http_429`) replaces the whole node body with an exception.
+A node-boundary fault (`chaos.faults.raise_status`) replaces the whole node body with an exception.
 The faults here act on *one HTTP request* instead, inside httpx's (and httpx2's) transport, so
 everything above the transport runs for real: the SDK's own retry loop and backoff,
 ``raise_for_status()``, a ``retry_on`` that reads ``exc.response.status_code``, the streaming
@@ -18,7 +18,9 @@ the client wait its *read timeout* (``httpx.Timeout(read=...)``, simulated secon
 raises `ReadTimeout`, as a real socket would; with no read timeout it waits forever, so only a
 `TimeoutPolicy` ends it.
 
-Every fault ``kind`` is a stable string starting with ``http.``.
+Every fault ``kind`` is a stable string starting with ``http.`` (the reference table of both
+levels is `chaos.fault_kinds`): ``http.connect_error`` is a refused connection in the
+transport, never the node-level ``raise_connect_error``.
 """
 
 from __future__ import annotations
@@ -218,6 +220,12 @@ _TRANSPORT_NAMES: dict[str, str] = {
     "read_timeout": "ReadTimeout",
     "remote_protocol": "RemoteProtocolError",
 }
+#: The kind name of each transport failure (one class, three kinds of the reference table).
+TRANSPORT_KINDS: dict[str, str] = {
+    "connect": "http.connect_error",
+    "read_timeout": "http.read_timeout",
+    "remote_protocol": "http.remote_protocol_error",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,7 +236,7 @@ class TransportFailure(HttpFault):
     times out. ``remote_protocol``: the server drops the connection without a response.
     """
 
-    kind: ClassVar[str] = "http.transport"
+    kind: ClassVar[str] = "http.connect_error"
     error: TransportErrorName = field(default="connect", kw_only=False)
 
     def __post_init__(self) -> None:
@@ -237,6 +245,8 @@ class TransportFailure(HttpFault):
             raise ChaosUsageError(
                 f"transport error {self.error!r} is unknown; use one of {sorted(_TRANSPORT_NAMES)}"
             )
+        # One class, three kinds: the instance's kind names its error (journals, reports, ids).
+        object.__setattr__(self, "kind", TRANSPORT_KINDS[self.error])
 
     def what(self) -> str:
         return f"http {_TRANSPORT_NAMES[self.error]}"
@@ -434,7 +444,9 @@ def cut_stream(
 HTTP_FAULT_KINDS: dict[str, HttpFault] = {
     "http.status": Status(503),
     "http.rate_limit": RateLimit(1.0),
-    "http.transport": TransportFailure("connect"),
+    "http.connect_error": TransportFailure("connect"),
+    "http.read_timeout": TransportFailure("read_timeout"),
+    "http.remote_protocol_error": TransportFailure("remote_protocol"),
     "http.slow": SlowResponse(2.0),
     "http.lost_response": LostResponse("read_timeout"),
     "http.stalled_stream": StalledStream(0),

@@ -13,7 +13,8 @@ A scenario file (``*.chaos.toml``)::
     config = { recursion_limit = 1000 }
 
     [[faults]]
-    kind = "http_429"
+    kind = "raise_status"          # every kind: chaos.fault_kinds (docs/reference/faults.md)
+    status = 429
     node = "generate"
     attempts = [1, 2]
     probability = 0.7
@@ -28,20 +29,20 @@ A scenario file (``*.chaos.toml``)::
 
 from __future__ import annotations
 
-import builtins
 import difflib
-import importlib
 import re
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chaos import faults as F
 from chaos.engine.steps import SAME, Invoke, Resume, Step, UpdateState, Wait, repeat_steps, validate_steps
 from chaos.errors import ChaosUsageError
-from chaos.faults import Fault, Injection
+# The kinds are defined once, in chaos.fault_kinds; re-exported here for older imports.
+from chaos.fault_kinds import FAULT_KINDS as FAULT_KINDS
+from chaos.fault_kinds import FaultKind as FaultKind
+from chaos.fault_kinds import kind_names, lookup_fault
+from chaos.fault_kinds import register_fault_kind as register_fault_kind
+from chaos.faults import Injection
 from chaos.scenarios.model import FaultSpec, Route, Scenario
 
 
@@ -56,94 +57,7 @@ class ScenarioError(ChaosUsageError):
         self.line = line
 
 
-@dataclass(frozen=True)
-class FaultKind:
-    """How a ``kind`` in a scenario becomes a `Fault`: its factory and its parameters."""
-
-    factory: Callable[..., Fault]
-    params: Mapping[str, type | tuple[type, ...]]
-    doc: str = ""
-
-
-def _exception_class(name: str) -> type[BaseException]:
-    if "." not in name:
-        cls = getattr(builtins, name, None)
-    else:
-        module, _, attr = name.rpartition(".")
-        try:
-            cls = getattr(importlib.import_module(module), attr, None)
-        except ImportError:
-            cls = None
-    if not (isinstance(cls, type) and issubclass(cls, BaseException)):
-        raise ValueError(
-            f"{name!r} is not an exception class; use a builtin name such as 'ValueError' or a "
-            "dotted path such as 'httpx.ConnectError'"
-        )
-    return cls
-
-
-def _exception_fault(error: str = "RuntimeError", message: str | None = None) -> Fault:
-    cls = _exception_class(error)
-    return F.exception(cls(message) if message is not None else cls)
-
-
-def _lost_result_fault(error: str = "httpx.ReadTimeout") -> Fault:
-    return F.lost_result(_exception_class(error))
-
-
 NUMBER = (int, float)
-
-
-def _sigterm_fault() -> Fault:
-    from chaos.shutdown import sigterm
-
-    return sigterm()
-
-
-def _kill_fault(grace: float = 0.05, at: str = "end") -> Fault:
-    from chaos.shutdown import kill
-
-    return kill(grace, at=at)  # type: ignore[arg-type]  # Kill validates `at`
-
-#: Fault kinds usable in scenario files. Other packages add theirs with `register_fault_kind`.
-FAULT_KINDS: dict[str, FaultKind] = {
-    "exception": FaultKind(_exception_fault, {"error": str, "message": str}, "raise an exception"),
-    "http_429": FaultKind(F.http_429, {"retry_after": NUMBER}, "HTTP 429 with Retry-After"),
-    "http_5xx": FaultKind(F.http_5xx, {"status": int, "retry_after": NUMBER}, "HTTP 5xx"),
-    "http_status": FaultKind(F.http_status, {"status": int, "retry_after": NUMBER}, "any HTTP error status"),
-    "connect_error": FaultKind(F.connect_error, {}, "httpx.ConnectError"),
-    "read_timeout": FaultKind(F.read_timeout, {}, "httpx.ReadTimeout"),
-    "remote_protocol_error": FaultKind(F.remote_protocol_error, {}, "httpx.RemoteProtocolError"),
-    "hang": FaultKind(F.hang, {}, "the node never returns"),
-    "stall": FaultKind(F.stall, {"after_heartbeats": int}, "heartbeats stop after the k-th"),
-    "slow": FaultKind(F.slow, {"seconds": NUMBER}, "extra latency"),
-    "lost_result": FaultKind(_lost_result_fault, {"error": str}, "body runs, result lost"),
-    "sigterm": FaultKind(_sigterm_fault, {}, "a real SIGTERM while the node runs: drain, then resume"),
-    "kill": FaultKind(_kill_fault, {"grace": NUMBER, "at": str}, "SIGTERM then SIGKILL of a child process; resume in a new one"),
-}
-
-def _http(factory_name: str) -> Callable[..., Fault]:
-    def make(**params: Any) -> Fault:
-        from chaos.http import faults as http_faults
-
-        fault: Fault = getattr(http_faults, factory_name)(**params)
-        return fault
-
-    return make
-
-
-_HTTP_AIM: dict[str, type | tuple[type, ...]] = {"url": str, "method": str, "requests": (int, list)}
-FAULT_KINDS.update({
-    "http.status": FaultKind(_http("status"), {"code": int, "retry_after": NUMBER, **_HTTP_AIM}, "the upstream answers an error status"),
-    "http.rate_limit": FaultKind(_http("rate_limited"), {"retry_after": NUMBER, **_HTTP_AIM}, "a stateful 429 rate limiter"),
-    "http.connect_error": FaultKind(_http("connect_error"), dict(_HTTP_AIM), "connection refused"),
-    "http.read_timeout": FaultKind(_http("read_timeout"), dict(_HTTP_AIM), "no answer within the client's timeout"),
-    "http.remote_protocol_error": FaultKind(_http("remote_protocol_error"), dict(_HTTP_AIM), "connection dropped"),
-    "http.slow": FaultKind(_http("slow"), {"seconds": NUMBER, "per_chunk": NUMBER, **_HTTP_AIM}, "a late answer"),
-    "http.lost_response": FaultKind(_http("lost_response"), {"as_error": str, **_HTTP_AIM}, "handled upstream, never answered"),
-    "http.stalled_stream": FaultKind(_http("stalled_stream"), {"after_chunks": int, **_HTTP_AIM}, "the body goes silent"),
-    "http.cut_stream": FaultKind(_http("cut_stream"), {"after_chunks": int, "clean": bool, **_HTTP_AIM}, "the body ends mid-message"),
-})
 
 #: Kinds that shut the process down: a scenario with one of them runs a drain or kill trial,
 #: and such a fault must be the scenario's only fault.
@@ -156,11 +70,6 @@ SCENARIO_KEYS = {
 }
 CLOCKS = ("simulated", "real")
 CHECKPOINTERS = ("sqlite", "memory", "postgres")
-
-
-def register_fault_kind(kind: str, factory: Callable[..., Fault], params: Mapping[str, Any], doc: str = "") -> None:
-    """Make ``kind`` usable in scenario files (``params``: name -> accepted type(s))."""
-    FAULT_KINDS[kind] = FaultKind(factory, params, doc)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -308,10 +217,11 @@ def _parse_fault(path: Path, lines: _Lines, index: int, raw: Any) -> FaultSpec:
 
     kind = raw.get("kind")
     if kind not in FAULT_KINDS:
+        valid = kind_names()
         raise ScenarioError(
-            path, f"{label}.kind", f"unknown fault kind {kind!r}{_suggest(str(kind), FAULT_KINDS)}; valid kinds: {', '.join(FAULT_KINDS)}", at("kind")
+            path, f"{label}.kind", f"unknown fault kind {kind!r}{_suggest(str(kind), valid)}; valid kinds: {', '.join(valid)}", at("kind")
         )
-    spec = FAULT_KINDS[kind]
+    spec = lookup_fault(kind, stacklevel=4)  # an old name warns, naming the new one
     params = {}
     for key, value in raw.items():
         if key in TARGETING:

@@ -45,7 +45,7 @@ def _marker_settings(item: pytest.Item) -> tuple[list[Any], dict[str, Any]]:
             if not isinstance(arg, Fault):
                 raise _MarkerError(
                     f"{item.nodeid}: @pytest.mark.chaos({arg!r}): positional arguments must be faults "
-                    "from chaos.faults, e.g. @pytest.mark.chaos(faults.http_429(), node='fetch')"
+                    "from chaos.faults, e.g. @pytest.mark.chaos(faults.raise_status(429, retry_after=1), node='fetch')"
                 )
         try:
             for arg in mark.args:

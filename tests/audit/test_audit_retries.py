@@ -40,7 +40,7 @@ def test_a_node_without_retries_is_not_reported() -> None:
 
 
 def test_langgraph_gives_up_on_a_429_under_the_default_policy(harness: Chaos) -> None:
-    harness.inject(faults.http_429(), node="work", attempts=[1])
+    harness.inject(faults.raise_status(429, retry_after=1), node="work", attempts=[1])
     default = harness.run(one_node(work, retry_policy=RetryPolicy(jitter=False), timeout=T), {}, baseline=False,
                           raise_on_violation=False)
     assert [a.outcome for a in default.attempts("work")] == ["error"]

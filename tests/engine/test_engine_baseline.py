@@ -13,7 +13,7 @@ def test_the_baseline_runs_once_for_repeated_trials_of_one_graph(calls):
     builder = graphs.retry_builder()
     for n in range(3):
         h = Chaos(seed=7, test_id=f"memo-{n}")
-        h.inject(faults.http_5xx(), node="fetch", attempts=[1])
+        h.inject(faults.raise_status(503), node="fetch", attempts=[1])
         assert h.run(builder, {"query": "q"}).verdict == "pass"
     # 1 baseline body + 3 chaos runs (each: a failed attempt replaces the body, then the retry)
     assert calls.count("fetch") == 1 + 3

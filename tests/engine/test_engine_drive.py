@@ -49,7 +49,7 @@ def test_bad_drive_tokens_name_the_value_and_the_fix(bad, message):
 @pytest.mark.parametrize("drive", ["astream", "stream", "ainvoke", "invoke", "astream_events:v2",
                                    "astream:messages,custom,debug", "abatch:2", "batch:2"])
 def test_every_drive_recovers_from_a_retried_fault_to_the_same_state(harness: Chaos, drive):
-    harness.inject(faults.http_5xx(), node="fetch", attempts=[1])
+    harness.inject(faults.raise_status(503), node="fetch", attempts=[1])
     builder = graphs.sync_builder() if drive in ("stream", "invoke", "batch:2") else graphs.retry_builder()
     result = harness.run(builder, {"query": "q"}, drive=drive)
     assert result.verdict == "pass", result.describe_failure()

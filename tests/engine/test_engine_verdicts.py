@@ -21,7 +21,7 @@ def test_the_verdicts_and_their_exit_codes_are_defined_once_in_the_schema():
 
 
 def test_a_failing_baseline_makes_the_trial_inconclusive_never_a_pass(harness: Chaos):
-    harness.inject(faults.http_5xx(), node="needs_key", attempts=[1])
+    harness.inject(faults.raise_status(503), node="needs_key", attempts=[1])
     result = harness.run(eg.BROKEN, {"log": []}, raise_on_violation=False)
     assert result.verdict == "inconclusive"
     assert not result.ok

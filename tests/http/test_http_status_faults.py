@@ -374,8 +374,8 @@ class TestVocabulary:
 
     def test_kinds_are_stable_and_faults_serialize(self) -> None:
         assert sorted(http_faults.HTTP_FAULT_KINDS) == [
-            "http.cut_stream", "http.lost_response", "http.rate_limit", "http.slow",
-            "http.stalled_stream", "http.status", "http.transport",
+            "http.connect_error", "http.cut_stream", "http.lost_response", "http.rate_limit",
+            "http.read_timeout", "http.remote_protocol_error", "http.slow", "http.stalled_stream", "http.status",
         ]
         assert all(f.kind == k and f.level == "http" for k, f in http_faults.HTTP_FAULT_KINDS.items())
         fault = http_faults.status(429, retry_after=2, url=re.compile("/v1/"), method="post", requests=1)

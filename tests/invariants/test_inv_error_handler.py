@@ -31,7 +31,7 @@ async def routing_handler(state: graphs.S, error: NodeError) -> Command:
 
 
 def test_a_handler_that_raises_makes_error_handler_fire(harness: Chaos, calls):
-    harness.inject(faults.http_5xx(502), node="fetch")
+    harness.inject(faults.raise_status(502), node="fetch")
     result = harness.run(handled(crashing_handler), {}, baseline=False, raise_on_violation=False)
     [v] = result.violated("error_handler")
     assert (v.node, v.attempt, v.time) == ("__error_handler__fetch", 1, 3.0)
@@ -40,7 +40,7 @@ def test_a_handler_that_raises_makes_error_handler_fire(harness: Chaos, calls):
 
 
 def test_a_handler_that_routes_with_a_command_is_silent(harness: Chaos, calls):
-    harness.inject(faults.http_5xx(502), node="fetch")
+    harness.inject(faults.raise_status(502), node="fetch")
     result = harness.run(handled(routing_handler), {}, baseline=False)
     [h] = result.attempts("__error_handler__fetch")
     assert h.node_error.node == "fetch" and h.node_error.error is result.attempts("fetch")[-1].exc

@@ -15,7 +15,7 @@ from tests import graphs
 
 
 def test_retry_after_is_opt_in_and_fires_when_the_backoff_is_shorter_than_the_header(harness: Chaos, calls):
-    harness.inject(faults.http_429(retry_after=7), node="fetch", attempts=1)
+    harness.inject(faults.raise_status(429, retry_after=7), node="fetch", attempts=1)
     quiet = harness.run(graphs.retry_builder(), {"query": "q"})
     assert quiet.violations == []  # off by default: LangGraph's RetryPolicy ignores Retry-After
     loud = harness.run(graphs.retry_builder(), {"query": "q"}, enable=["retry_after"], raise_on_violation=False)
@@ -28,7 +28,7 @@ def test_retry_after_is_opt_in_and_fires_when_the_backoff_is_shorter_than_the_he
 def test_retry_after_is_silent_when_the_policy_waits_long_enough(harness: Chaos, calls):
     builder = graphs.retry_builder()
     builder.nodes["fetch"].retry_policy = graphs.RETRY._replace(initial_interval=7.0)
-    harness.inject(faults.http_429(retry_after=7), node="fetch", attempts=1)
+    harness.inject(faults.raise_status(429, retry_after=7), node="fetch", attempts=1)
     result = harness.run(builder, {"query": "q"}, enable=["retry_after"])
     assert [a.start for a in result.attempts("fetch")] == [0.0, 7.0]
 

@@ -32,7 +32,7 @@ def recheck(result, edit):
 
 
 def test_a_handler_run_twice_for_one_failure(harness: Chaos, calls):
-    result = recorded(harness, handled(routing_handler), faults.http_5xx(502), node="fetch")
+    result = recorded(harness, handled(routing_handler), faults.raise_status(502), node="fetch")
 
     def run_handler_twice(journal):
         [h] = [a for a in journal.attempts if a.node == "__error_handler__fetch"]
@@ -43,7 +43,7 @@ def test_a_handler_run_twice_for_one_failure(harness: Chaos, calls):
 
 
 def test_a_handler_that_never_ran(harness: Chaos, calls):
-    result = recorded(harness, handled(routing_handler), faults.http_5xx(502), node="fetch")
+    result = recorded(harness, handled(routing_handler), faults.raise_status(502), node="fetch")
 
     def drop_handler(journal):
         journal.attempts[:] = [a for a in journal.attempts if a.node != "__error_handler__fetch"]
@@ -53,7 +53,7 @@ def test_a_handler_that_never_ran(harness: Chaos, calls):
 
 
 def test_a_handler_route_that_was_not_followed(harness: Chaos, calls):
-    result = recorded(harness, handled(routing_handler), faults.http_5xx(502), node="fetch")
+    result = recorded(harness, handled(routing_handler), faults.raise_status(502), node="fetch")
 
     def skip_target(journal):
         journal.attempts[:] = [a for a in journal.attempts if a.node != "summarize"]
@@ -63,7 +63,7 @@ def test_a_handler_route_that_was_not_followed(harness: Chaos, calls):
 
 
 def test_a_retry_that_started_before_its_backoff(harness: Chaos, calls):
-    result = recorded(harness, graphs.retry_builder(), faults.http_5xx(503), node="fetch", attempts=1)
+    result = recorded(harness, graphs.retry_builder(), faults.raise_status(503), node="fetch", attempts=1)
 
     def retry_early(journal):
         second = [a for a in journal.attempts if a.node == "fetch"][1]
@@ -74,7 +74,7 @@ def test_a_retry_that_started_before_its_backoff(harness: Chaos, calls):
 
 
 def test_a_task_that_gave_up_while_its_policy_still_retries(harness: Chaos, calls):
-    result = recorded(harness, graphs.retry_builder(), faults.http_5xx(503), node="fetch", attempts=1)
+    result = recorded(harness, graphs.retry_builder(), faults.raise_status(503), node="fetch", attempts=1)
 
     def give_up(journal):
         journal.attempts[:] = [a for a in journal.attempts if not (a.node == "fetch" and a.attempt == 2)]
@@ -86,5 +86,5 @@ def test_a_task_that_gave_up_while_its_policy_still_retries(harness: Chaos, call
 
 
 def test_the_untouched_records_are_silent(harness: Chaos, calls):
-    result = recorded(harness, handled(routing_handler), faults.http_5xx(502), node="fetch")
+    result = recorded(harness, handled(routing_handler), faults.raise_status(502), node="fetch")
     assert recheck(result, lambda journal: None) == {}

@@ -95,7 +95,7 @@ def test_the_fixture_is_also_langgraph_chaos(pytester: pytest.Pytester, retrying
         from retrying import builder
 
 
-        @pytest.mark.chaos(faults.http_429(), node="fetch", attempts=[1])
+        @pytest.mark.chaos(faults.raise_status(429, retry_after=1), node="fetch", attempts=[1])
         def test_long_name(langgraph_chaos):
             assert langgraph_chaos.run(builder, {"query": "q"}).ok
 
@@ -121,12 +121,12 @@ def test_another_plugins_chaos_fixture_is_detected_and_langgraph_chaos_still_wor
             assert chaos == "the other plugin's chaos fixture"
 
 
-        @pytest.mark.chaos(faults.http_429(), node="fetch", attempts=[1])
+        @pytest.mark.chaos(faults.raise_status(429, retry_after=1), node="fetch", attempts=[1])
         def test_marked_but_gets_theirs(chaos):
             pass
 
 
-        @pytest.mark.chaos(faults.http_429(), node="fetch", attempts=[1])
+        @pytest.mark.chaos(faults.raise_status(429, retry_after=1), node="fetch", attempts=[1])
         def test_ours(langgraph_chaos):
             assert langgraph_chaos.run(builder, {"query": "q"}).ok
         """

@@ -12,7 +12,7 @@ from chaos import faults
 from retrying import builder
 
 
-@pytest.mark.chaos(faults.http_429(), node="fetch", attempts=[1])
+@pytest.mark.chaos(faults.raise_status(429, retry_after=1), node="fetch", attempts=[1])
 def test_marked(request):
     request.getfixturevalue("chaos").run(builder, {"query": "q"})
 
@@ -57,7 +57,7 @@ def test_the_marker_declares_faults_for_the_fixture(pytester: pytest.Pytester, r
         from retrying import builder
 
 
-        @pytest.mark.chaos(faults.http_429(retry_after=2), node="fetch", attempts=[1])
+        @pytest.mark.chaos(faults.raise_status(429, retry_after=2), node="fetch", attempts=[1])
         def test_fetch_recovers(chaos):
             result = chaos.run(builder, {"query": "q"})
             assert [(a.outcome, a.start) for a in result.attempts("fetch")] == [("error", 0.0), ("ok", 1.0)]
@@ -75,7 +75,7 @@ def test_a_marker_aimed_at_an_unknown_node_lists_the_graphs_nodes(pytester: pyte
         from retrying import builder
 
 
-        @pytest.mark.chaos(faults.http_429(), node="fecth")
+        @pytest.mark.chaos(faults.raise_status(429, retry_after=1), node="fecth")
         def test_typo(chaos):
             chaos.run(builder, {"query": "q"})
         """
@@ -126,7 +126,7 @@ def test_a_marker_with_a_positional_that_is_not_a_fault_shows_how_to_write_one(p
     result.stdout.fnmatch_lines(
         [
             "*@pytest.mark.chaos('hang'): positional arguments must be faults from chaos.faults, "
-            "e.g. @pytest.mark.chaos(faults.http_429(), node='fetch')"
+            "e.g. @pytest.mark.chaos(faults.raise_status(429, retry_after=1), node='fetch')"
         ]
     )
 
@@ -153,7 +153,7 @@ from chaos import faults
 from retrying import builder
 
 
-@pytest.mark.chaos(faults.http_429(), node="fetch", attempts=[5])
+@pytest.mark.chaos(faults.raise_status(429, retry_after=1), node="fetch", attempts=[5])
 def test_fifth_attempt(chaos):
     chaos.run(builder, {"query": "q"})
 """
@@ -190,7 +190,7 @@ def test_junit_xml_carries_the_faults_that_fired(pytester: pytest.Pytester, retr
         from retrying import builder
 
 
-        @pytest.mark.chaos(faults.http_429(retry_after=2), node="fetch", attempts=[1])
+        @pytest.mark.chaos(faults.raise_status(429, retry_after=2), node="fetch", attempts=[1])
         def test_fetch_recovers(chaos):
             chaos.run(builder, {"query": "q"})
 
@@ -217,12 +217,12 @@ def test_the_terminal_summary_shows_the_seed_and_the_faults_injected_by_kind(
         from retrying import builder
 
 
-        @pytest.mark.chaos(faults.http_429(), node="fetch", attempts=[1, 2])
+        @pytest.mark.chaos(faults.raise_status(429, retry_after=1), node="fetch", attempts=[1, 2])
         def test_two_429s(chaos):
             chaos.run(builder, {"query": "q"})
 
 
-        @pytest.mark.chaos(faults.slow(3), node="summarize")
+        @pytest.mark.chaos(faults.delay(3), node="summarize")
         def test_slow(chaos):
             chaos.run(builder, {"query": "q"})
         """
@@ -233,7 +233,7 @@ def test_the_terminal_summary_shows_the_seed_and_the_faults_injected_by_kind(
         [
             "*- chaos summary -*",
             "seed=31  trials=2  passed=2  failed=0",
-            "faults injected: http_status=2, slow=1",
+            "faults injected: delay=1, raise_status=2",
             "invariants checked: *faults_fired, *liveness, *steady_state*",
             "invariants violated: none",
             "slowest trials: *",

@@ -19,7 +19,7 @@ from chaos import faults
 from retrying import builder
 
 
-@pytest.mark.chaos(faults.http_429(retry_after=2), node="fetch", attempts=[1])
+@pytest.mark.chaos(faults.raise_status(429, retry_after=2), node="fetch", attempts=[1])
 def test_fetch_recovers(chaos):
     chaos.run(builder, {"query": "q"})
 """
@@ -62,12 +62,12 @@ def test_the_report_is_valid_against_the_schema(pytester: pytest.Pytester, broke
 
 def test_the_summary_counts_injected_faults_by_kind(pytester: pytest.Pytester, broken: str) -> None:
     path = pytester.path / "chaos.json"
-    pytester.runpytest("--chaos", broken, "--chaos-seed=2", f"--chaos-report={path}", "-k", "http_429 or http_5xx or slow")
+    pytester.runpytest("--chaos", broken, "--chaos-seed=2", f"--chaos-report={path}", "-k", "raise_status_429 or raise_status_503 or delay")
     summary = load_report(path)["summary"]
     checked = summary.pop("checked")
     assert summary == {
         "trials": 3, "passed": 3, "failed": 0, "inconclusive": 0, "errors": 0,
-        "faults_injected": {"http_status": 2, "slow": 1}, "violations": {},
+        "faults_injected": {"raise_status": 2, "delay": 1}, "violations": {},
     }
     assert checked["faults_fired"] == checked["liveness"] == checked["steady_state"] == 3
 

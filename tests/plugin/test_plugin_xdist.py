@@ -16,12 +16,12 @@ from chaos import faults
 from retrying import builder
 
 
-@pytest.mark.chaos(faults.http_429(), node="*", probability=0.5)
+@pytest.mark.chaos(faults.raise_status(429, retry_after=1), node="*", probability=0.5)
 def test_some_429s(chaos):
     chaos.run(builder, {"query": "q"}, raise_on_violation=False)
 
 
-@pytest.mark.chaos(faults.slow(2), node="summarize")
+@pytest.mark.chaos(faults.delay(2), node="summarize")
 def test_slow_summary(chaos):
     chaos.run(builder, {"query": "q"})
 """
@@ -60,7 +60,7 @@ def test_two_workers_make_the_same_faults_and_journals_as_one_process(
     (case,) = [c for c in ET.parse(xml).getroot().iter("testcase") if c.get("name") == "test_slow_summary"]
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
     (slow,) = [t for t in second["trials"] if t["id"] == "test_fixture.py::test_slow_summary"]
-    assert slow["fired"][0].startswith("slow")
+    assert slow["fired"][0].startswith("delay")
     assert props == {"chaos_faults_fired": slow["fired"][0], "chaos_verdict": "pass"}
 
 

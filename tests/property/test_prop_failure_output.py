@@ -63,7 +63,7 @@ def each_order_placed_once(result):
 
 
 @settings(max_examples=200, deadline=None, database=None)
-@given(plan=cst.fault_plans(builder, faults=cst.node_faults(["exception", "http_5xx", "lost_result", "slow"])))
+@given(plan=cst.fault_plans(builder, faults=cst.node_faults(["exception", "raise_status", "lost_result", "delay"])))
 def test_orders_are_placed_once(plan):
     cst.run_plan(builder, {"item": "book"}, plan)
 '''

@@ -28,7 +28,7 @@ class Flaky(Exception):
 
 
 def _http(status: int) -> httpx.HTTPStatusError:
-    return faults.http_status(status).make()
+    return faults.raise_status(status).make()
 
 
 #: Exceptions a node may raise, by a short readable name (shrinks toward the first).
@@ -37,7 +37,7 @@ ERRORS = {
     "ConnectionError": lambda: ConnectionError("reset"),
     "http503": lambda: _http(503),
     "http429": lambda: _http(429),
-    "ConnectError": lambda: faults.connect_error().make(),
+    "ConnectError": lambda: faults.raise_connect_error().make(),
     "KeyError": lambda: KeyError("k"),
     "Flaky": lambda: Flaky("flaky"),
     "TimeoutError": lambda: TimeoutError("os-level timeout"),

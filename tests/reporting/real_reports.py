@@ -68,7 +68,7 @@ def _drain_trial(test_id: str, inp: dict[str, Any]) -> dict[str, Any]:
 def _real_report() -> dict[str, Any]:
     question = {"question": "How do I rotate API keys?"}
     trials = [
-        _trial("support::http_429", support_builder, question, (faults.http_429(retry_after=2), "rank", [1, 2])),
+        _trial("support::http_429", support_builder, question, (faults.raise_status(429, retry_after=2), "rank", [1, 2])),
         _trial("support::hang", support_builder, question, (faults.hang(), "search", [1])),
         _trial("support::never_fires", support_builder, question, (faults.exception(RuntimeError("boom")), "answer", [3])),
         _trial("no_timeout::hang", _no_timeout_builder(), {}, (faults.hang(), "fetch", [1])),

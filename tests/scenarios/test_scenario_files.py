@@ -18,10 +18,11 @@ input = { prompt = "p" }
 trials = 2
 
 [[faults]]
-kind = "http_429"
+kind = "raise_status"
 node = "generate"
 attempts = 1
 retry_after = 2
+status = 429
 """
 
 
@@ -35,11 +36,11 @@ def test_a_valid_file_parses_into_a_scenario(tmp_path: Path):
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (("kind = \"http_429\"", "kind = \"htp_429\""), r"x.chaos.toml:7: faults\[0\].kind: unknown fault kind 'htp_429' \(did you mean 'http_429'\?\); valid kinds: exception, http_429"),
+        (("kind = \"raise_status\"", "kind = \"raise_statu\""), r"x.chaos.toml:7: faults\[0\].kind: unknown fault kind 'raise_statu' \(did you mean 'raise_status'\?\); valid kinds: exception, raise_status"),
         (("trials = 2", "trials = 0"), r"x.chaos.toml:4: scenario.trials: 0 must be a whole number >= 1"),
         (("trials = 2", "trials = 2\ncache_ttl = -5"), r"x.chaos.toml:5: scenario.cache_ttl: -5: a TTL must be a positive number of seconds"),
         (("trials = 2", "trials = 2\nclock = \"fast\""), r"scenario.clock: 'fast' is not a clock; use one of: simulated, real"),
-        (("retry_after = 2", "retry_afer = 2"), r"x.chaos.toml:10: faults\[0\].retry_afer: 'http_429' takes no 'retry_afer' \(did you mean 'retry_after'\?\)"),
+        (("retry_after = 2", "retry_afer = 2"), r"x.chaos.toml:10: faults\[0\].retry_afer: 'raise_status' takes no 'retry_afer' \(did you mean 'retry_after'\?\)"),
         (("attempts = 1", "attempts = 0"), r"faults\[0\].attempts: attempts=\[0\]: attempts are numbered from 1"),
         (("target = \"chaos.examples.llm:builder\"", "target = \"nonsense\""), r"x.chaos.toml:2: scenario.target: 'nonsense' is not MODULE:ATTR"),
         (("trials = 2", "trails = 2"), r"x.chaos.toml:4: scenario.trails: unknown key \(did you mean 'trials'\?\)"),
@@ -49,6 +50,13 @@ def test_bad_values_name_file_key_line_and_fix(tmp_path: Path, edit, expected):
     text = GOOD.replace(*edit)
     with pytest.raises(ScenarioError, match=expected):
         parse_scenario(text, tmp_path / "x.chaos.toml")
+
+
+def test_an_old_kind_name_still_parses_and_warns_naming_the_new_one(tmp_path: Path):
+    old = GOOD.replace('kind = "raise_status"', 'kind = "http_429"').replace("status = 429\n", "")
+    with pytest.warns(DeprecationWarning, match=r"fault kind 'http_429' is deprecated: use 'raise_status'"):
+        sc = parse_scenario(old, tmp_path / "old.chaos.toml")
+    assert sc.injections[0].fault.describe() == "http 429 Retry-After=2"
 
 
 def test_invalid_toml_names_the_line(tmp_path: Path):

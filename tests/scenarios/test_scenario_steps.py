@@ -17,7 +17,7 @@ target = "tests.engine.engine_graphs:HITL"
 input = { log = [] }
 
 [[faults]]
-kind = "slow"
+kind = "delay"
 node = "start"
 seconds = 1
 """

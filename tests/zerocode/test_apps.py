@@ -32,7 +32,7 @@ APPS = Path(__file__).resolve().parents[1] / "apps"
 #:   the SDK's own retries gave up, ends the run (transient_fatal, true by the issue's contract);
 #: - react_agent's tools node POSTs to the search API without an Idempotency-Key: killed after
 #:   its body ran, it runs again on resume and the POST is sent twice (duplicate_effects).
-_TRANSIENT = ["http_429", "http_5xx", "connect_error", "read_timeout"]
+_TRANSIENT = ["raise_status_429", "raise_status_503", "raise_connect_error", "raise_read_timeout"]
 _HANGS = ["hang", "http.lost_response", "http.stalled_stream"]
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "react_agent": {**dict.fromkeys(_HANGS, "liveness"), **dict.fromkeys(
@@ -47,7 +47,7 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
 #: The kinds that must run on each app (every kind that applies to it): the node kinds, the
 #: transport kinds where nodes call HTTP APIs, and the thread kinds (each app is served from
 #: langgraph.json, so it gets a checkpointer as on the LangGraph server).
-_NODE = ["exception", "http_429", "http_5xx", "connect_error", "read_timeout", "hang", "slow",
+_NODE = ["exception", "raise_status_429", "raise_status_503", "raise_connect_error", "raise_read_timeout", "hang", "delay",
          "lost_result", "raises_cancelled"]
 _HTTP = ["http.status_429", "http.status_503", "http.connect_error", "http.lost_response",
          "http.stalled_stream", "http.cut_stream"]

@@ -45,7 +45,7 @@ def test_a_routes_file_and_the_config_answer_it(pytester: pytest.Pytester) -> No
         "[pytest]\nchaos_routes = routes.toml\nchaos_input = {\"city\": \"Oslo\"}\n"
         'chaos_config = {"configurable": {"user": "ada"}}\n'
     )
-    result = pytester.runpytest("--chaos", "--chaos-target=app.py:builder", "-k", "exception or http_5xx")
+    result = pytester.runpytest("--chaos", "--chaos-target=app.py:builder", "-k", "exception or raise_status_503")
     # The routes and the config answer the baseline (else both items would be inconclusive).
     # `fetch` has no RetryPolicy, so dying of one injected 503 is a true transient_fatal.
     assert {k: v for k, v in result.parseoutcomes().items() if k not in ('deselected', 'warnings')} == {
