@@ -93,7 +93,7 @@ def test_an_entrypoints_sites_are_its_node_and_the_tasks_it_calls() -> None:
 
 
 def test_a_5xx_in_a_task_is_retried_by_its_retry_policy(harness: Chaos) -> None:
-    harness.inject(faults.http_5xx(503), node="fetch", attempts=[1])
+    harness.inject(faults.raise_status(503), node="fetch", attempts=[1])
     result = harness.run(pipeline, "q")
     assert [a.outcome for a in result.attempts("fetch")] == ["error", "ok"]
     assert [a.error for a in result.attempts("fetch")] == ["HTTPStatusError", None]
@@ -102,7 +102,7 @@ def test_a_5xx_in_a_task_is_retried_by_its_retry_policy(harness: Chaos) -> None:
 
 
 def test_a_task_without_a_retry_policy_fails_the_entrypoint_once(harness: Chaos) -> None:
-    harness.inject(faults.http_5xx(503), node="fragile", attempts=[1])
+    harness.inject(faults.raise_status(503), node="fragile", attempts=[1])
     result = harness.run(unprotected, "q", baseline=False, raise_on_violation=False)
     assert (result.journal.outcome, result.journal.error) == ("error", "HTTPStatusError")
     assert [(a.node, a.outcome) for a in result.journal.attempts] == [("unprotected", "error"), ("fragile", "error")]
@@ -149,7 +149,7 @@ def test_a_cached_task_is_not_rerun_while_its_entry_lives(harness: Chaos) -> Non
 def test_an_unknown_site_names_the_entrypoints_tasks(harness: Chaos) -> None:
     from chaos.errors import ChaosUsageError
 
-    harness.inject(faults.http_5xx(503), node="nope")
+    harness.inject(faults.raise_status(503), node="nope")
     with pytest.raises(ChaosUsageError, match="pipeline, fetch, summarize"):
         harness.run(pipeline, "q")
 
@@ -176,7 +176,7 @@ def test_the_hook_point_exists_on_this_langgraph_release() -> None:
 
 def test_the_users_entrypoint_is_untouched(harness: Chaos) -> None:
     before = dict(pipeline.config or {})
-    harness.inject(faults.http_5xx(503), node="fetch", attempts=[1])
+    harness.inject(faults.raise_status(503), node="fetch", attempts=[1])
     harness.run(pipeline, "q")
     assert dict(pipeline.config or {}) == before
     assert httpx  # imported for the faults' exception types

@@ -38,7 +38,7 @@ def test_the_suite_aims_at_an_entrypoints_tasks(pytester: pytest.Pytester) -> No
 def test_pytest_chaos_runs_the_suite_on_an_entrypoint(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(pipeline=PIPELINE)
     result = pytester.runpytest("--chaos", "--chaos-target=pipeline:pipeline", "--chaos-input=\"q\"",
-                                "--chaos-seed=3", "-k", "http_5xx or exception or slow")
+                                "--chaos-seed=3", "-k", "raise_status_503 or exception or delay")
     outcomes = {k: v for k, v in result.parseoutcomes().items() if k not in ("deselected", "warnings")}
     assert outcomes == {"passed": 3}, result.stdout.str()
 
@@ -51,7 +51,7 @@ from pipeline import pipeline
 
 
 def test_a_5xx_in_a_task_is_retried(chaos):
-    chaos.inject(faults.http_5xx(503), node="fetch", attempts=[1])
+    chaos.inject(faults.raise_status(503), node="fetch", attempts=[1])
     result = chaos.run(pipeline, "q")
     assert [a.outcome for a in result.attempts("fetch")] == ["error", "ok"]
 ''')
