@@ -8,11 +8,11 @@ from tests.plugin.helpers import SUPPORT, SUPPORT_ARGS
 
 #: The suite kinds that apply to the bundled example (no HTTP client: no transport kinds; its
 #: nodes have error handlers, TimeoutPolicies, a CachePolicy; a builder gets a checkpointer).
-SUPPORT_KINDS = ["exception", "http_429", "http_5xx", "connect_error", "read_timeout", "hang", "stall", "slow",
+SUPPORT_KINDS = ["exception", "raise_status_429", "raise_status_503", "raise_connect_error", "raise_read_timeout", "hang", "stall", "delay",
                  "lost_result", "raises_cancelled", "sigterm", "kill", "resume", "cache_expiry",
                  "cache_after_failure", "handled", "handler_fault"]
 #: broken:builder: one async node with no TimeoutPolicy (no stall: nothing could observe it).
-BROKEN_KINDS = ["exception", "http_429", "http_5xx", "connect_error", "read_timeout", "hang", "slow",
+BROKEN_KINDS = ["exception", "raise_status_429", "raise_status_503", "raise_connect_error", "raise_read_timeout", "hang", "delay",
                 "lost_result", "raises_cancelled", "sigterm", "kill", "resume"]
 
 
