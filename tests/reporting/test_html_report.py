@@ -99,7 +99,7 @@ def test_the_summary_shows_seed_counts_faults_by_kind_and_violated_invariants() 
     assert '<span class="n">2</span>failed' in page
     faults = page[page.index("Faults injected, by kind"):page.index("Invariants violated")]
     assert re.search(r">hang</td><td class=\"num\">4<", faults)
-    assert re.search(r">http_status</td><td class=\"num\">2<", faults)
+    assert re.search(r">raise_status</td><td class=\"num\">2<", faults)
     assert re.search(r">sigterm</td><td class=\"num\">1<", faults)
     invariants = page[page.index("Invariants violated"):page.index('aria-label="trials"')]
     assert re.search(r">faults_fired</td><td class=\"num\">1<", invariants)
