@@ -33,7 +33,7 @@ from typing import Any, Callable, Literal
 
 from chaos.decide import unit_interval
 from chaos.engine.steps import Invoke, Kill, Resume, Sigterm, Step, Wait, again
-from chaos.faults import FAULT_KINDS, Injection, RaiseError
+from chaos.faults import FAULT_KINDS, HttpStatus, Injection, RaiseError, TransportError
 from chaos.http.faults import CutStream, HttpFault, LostResponse, StalledStream, Status, TransportFailure
 from chaos.inject import InstrumentedGraph, NodeInfo
 from chaos.journal import AttemptRecord, Journal
@@ -310,6 +310,13 @@ def _node_sites(inst: InstrumentedGraph, kind: str, journal: Journal | None) -> 
         # The result can only be lost when the body produced one (not at an interrupt).
         sites = [key for key in sites if firsts[key].outcome == "ok"]
         return sites, "no node that runs returns a result in its first attempt (they interrupt), so none can be lost"
+    if isinstance(FAULT_KINDS[kind], (HttpStatus, TransportError)):
+        # These stand for a failed upstream call: only a node that calls an upstream can meet
+        # one, and only there does `transient_fatal` judge a run it kills. Aimed at a node that
+        # sends nothing, the trial would end in error with nothing to judge: a false green.
+        callers = set(_clients(journal)) | {rec.node for rec in journal.http if rec.node is not None}
+        sites = [key for key in sites if key[0] in callers]
+        return sites, "no node that runs sends an HTTP request, so an upstream failure cannot happen there"
     if kind in _CLIENT_OF_KIND:
         clients = _clients(journal)
         want = _CLIENT_OF_KIND[kind]
