@@ -310,13 +310,17 @@ def _node_sites(inst: InstrumentedGraph, kind: str, journal: Journal | None) -> 
         # The result can only be lost when the body produced one (not at an interrupt).
         sites = [key for key in sites if firsts[key].outcome == "ok"]
         return sites, "no node that runs returns a result in its first attempt (they interrupt), so none can be lost"
-    if isinstance(FAULT_KINDS[kind], (HttpStatus, TransportError)):
-        # These stand for a failed upstream call: only a node that calls an upstream can meet
-        # one, and only there does `transient_fatal` judge a run it kills. Aimed at a node that
-        # sends nothing, the trial would end in error with nothing to judge: a false green.
-        callers = set(_clients(journal)) | {rec.node for rec in journal.http if rec.node is not None}
-        sites = [key for key in sites if key[0] in callers]
-        return sites, "no node that runs sends an HTTP request, so an upstream failure cannot happen there"
+    fault = FAULT_KINDS[kind]
+    if isinstance(fault, (HttpStatus, TransportError)):
+        # These stand for a failed upstream call. A node meets one when it calls an upstream
+        # (there `transient_fatal` judges a run it kills), or when its author expects it: its
+        # RetryPolicy retries it, so the trial tests that policy. Aimed at any other node,
+        # the run would end in error with nothing to judge it: a false green.
+        callers = {rec.node for rec in journal.http if rec.node is not None}
+        exc = fault.make()
+        sites = [key for key in sites if key[0] in callers or _attempts_for(inst.nodes.get(key[0]), exc) > 1]
+        return sites, ("no node that runs sends an HTTP request or has a RetryPolicy that retries "
+                       f"{type(exc).__name__}, so an upstream failure cannot happen there")
     if kind in _CLIENT_OF_KIND:
         clients = _clients(journal)
         want = _CLIENT_OF_KIND[kind]

@@ -55,7 +55,7 @@ def _run(folder: Path, source: str, seed: int, name: str) -> None:
     # A subprocess, once per module: the three runs are shared by every test below.
     subprocess.run(
         [sys.executable, "-m", "pytest", "--chaos", "--chaos-target=app:builder", f"--chaos-seed={seed}",
-         f"--chaos-report={name}.json", "-k", "hang or exception or raise_status_429", "-p", "no:cacheprovider", "-q"],
+         f"--chaos-report={name}.json", "-k", "hang or exception or delay", "-p", "no:cacheprovider", "-q"],
         cwd=folder, env={**os.environ, "PYTHONPATH": str(folder)}, capture_output=True, check=False,
     )
     assert (folder / f"{name}.json").is_file(), f"pytest wrote no report {name}.json"
@@ -152,7 +152,7 @@ def test_inconclusive_and_error_verdicts_and_missing_trials(nights: dict[str, di
     by_id = {t["id"]: t for t in new["trials"]}
     by_id["chaos:app:builder::exception[work@a1]#0"]["verdict"] = "inconclusive"
     by_id[HANG]["verdict"] = "error"
-    dropped = next(t["id"] for t in new["trials"] if "raise_status_429" in t["id"])
+    dropped = next(t["id"] for t in new["trials"] if "delay" in t["id"])
     new["trials"] = [t for t in new["trials"] if t["id"] != dropped]
     new["trials"].append({**by_id[HANG], "id": "chaos:app:builder::brand_new[work@a1]#0", "verdict": "pass"})
 
