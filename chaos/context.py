@@ -125,7 +125,9 @@ class SignalContext(RunContext):
 
     def choose(self, rec: AttemptRecord) -> Injection | None:
         inj = self.armed
-        if inj is not None and self.landed is None and inj.matches_site(rec.node) and inj.matches_attempt(rec.attempt):
+        boundary = getattr(inj.fault, "after_step", None) if inj is not None else None
+        if (inj is not None and self.landed is None and inj.matches_site(rec.node) and inj.matches_attempt(rec.attempt)
+                and (boundary is None or rec.step == boundary)):
             import os
             import signal
 

@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from chaos.context import SignalContext
+from chaos.engine.drive import parse_drive
 from chaos.engine.executor import Executor
-from chaos.engine.steps import SAME, Invoke, Kill, Resume, Step
+from chaos.engine.steps import RUN_STEPS, Invoke, Kill, Resume, Step, UpdateState, Wait
 from chaos.errors import ChaosError
 from chaos.journal import AttemptRecord, EventRecord, Journal, StepRecord, _jsonable
 
@@ -189,7 +190,8 @@ def child_main(spec: dict[str, Any], ready: Any) -> None:
         with lock:
             data = {**out, "cpu": time.process_time(), "attempts": [a.to_json() for a in list(ctx.journal.attempts)],
                     "events": [e.to_json() for e in list(ctx.journal.events)],
-                    "steps": [s.to_json() for s in list(ctx.journal.steps)]}
+                    "steps": [s.to_json() for s in list(ctx.journal.steps)],
+                    "repeat_states": list(ctx.journal.repeat_states)}
             with open(journal_path, "ab") as f:
                 f.write((json.dumps(_jsonable(data)) + "\n").encode())
 
@@ -235,28 +237,49 @@ def child_main(spec: dict[str, Any], ready: Any) -> None:
     # ``prepare`` (picklable, optional): the run hooks, config and context the parent's runs had
     # (the zero-code suite's sealed network, environment and store), rebuilt here.
     around: Sequence[Any] = ()
-    run_cfg: dict[str, Any] | None = None
+    run_cfg: dict[str, Any] | None = spec.get("config")
     run_ctx: Any = None
     if spec.get("prepare") is not None:
-        around, run_cfg, run_ctx = spec["prepare"](inst)
+        around, prepared_cfg, run_ctx = spec["prepare"](inst)
+        run_cfg = prepared_cfg if prepared_cfg is not None else run_cfg
     from chaos.engine.executor import run_config
 
     cfg = run_config(run_cfg, spec["thread_id"])
     extra: dict[str, Any] = {"durability": durability} if durability else {}
     resume_fn = None
-    if spec["phase"] == "resume":
+    if spec["phase"] == "post":
         out["checkpoint"] = checkpoint_summary(inst.graph.get_state(cfg))
         if spec.get("resume"):
             module, _, attr = spec["resume"].partition(":")
             resume_fn = getattr(importlib.import_module(module), attr)
-    step: Step = Invoke(spec["input"]) if spec["phase"] == "run" else Resume()
+    steps: list[Step] = list(spec["steps"])
     executor = Executor(
-        inst, ctx, input=spec["input"], thread_id=spec["thread_id"], clock="real",
-        config=run_cfg, context=run_ctx, around=tuple(around),
-        forget=spec["phase"] == "run", clear_cache=False, resume=resume_fn, run_kwargs=extra,
-        on_control=controls.append, thread_outcome="killed",
+        inst, ctx, input=spec["input"], thread_id=spec["thread_id"], drive=parse_drive(spec.get("drive")),
+        # Only the killed step runs on the real clock (its kill is real); the steps before and
+        # after it are ordinary runs, on simulated time like in-process trials (waits included).
+        clock="real" if spec["phase"] == "run" else "simulated", seed=spec.get("seed", 0),
+        forget=spec["phase"] == spec.get("first_phase", "run"), clear_cache=False, resume=resume_fn,
+        run_kwargs=extra, on_control=controls.append, thread_outcome=spec.get("thread_outcome"),
+        runs_before=spec.get("runs_before", 0), config=run_cfg, context=run_ctx,
+        around=tuple(around),
+        start_at=float(spec.get("offset", 0.0)) if spec["phase"] != "run" else 0.0,
     )
-    journal = executor.execute([step])
+    offset = float(spec.get("offset", 0.0))
+    if spec["phase"] == "run":
+        # One timeline for the whole history: the children before and after this one run on the
+        # simulated clock from SIM_EPOCH, so this real-time run's wall clock is moved there too
+        # (ticking). Checkpoint ids are time-ordered: a run stamped with today's date would sort
+        # before the earlier steps' checkpoints and the resume would miss its work.
+        import datetime as _dt
+
+        import time_machine
+
+        from chaos.simtime import SIM_EPOCH
+
+        with time_machine.travel(SIM_EPOCH + _dt.timedelta(seconds=offset), tick=True):
+            journal = executor.execute(steps)
+    else:
+        journal = executor.execute(steps)
     out.update(outcome=journal.outcome, error=journal.error,
                error_message=(journal.error_message or "")[:500] or None)
     if executor.proxy is not None:
@@ -379,19 +402,20 @@ def _killed_run(spec: dict[str, Any], kill: Kill, timeout: float, workdir: Path,
     return data, how, detail
 
 
-def _resumed_run(spec: dict[str, Any], timeout: float, workdir: Path, module: str) -> dict[str, Any]:
+def _plain_run(spec: dict[str, Any], name: str, timeout: float, workdir: Path, module: str) -> dict[str, Any]:
+    """A child that runs its steps to the end (the steps before or after the killed one)."""
     from chaos.savers import held
 
-    proc, recv = _spawn(spec, workdir, "resume", module)
+    proc, recv = _spawn(spec, workdir, name, module)
     recv.close()
     with held():
         proc.join(timeout)
         if proc.is_alive():
             _reap(proc, 0)
-            raise ChildFailed(_failure("resume", proc, workdir, f"did not finish within {timeout:g}s"))
-    data = _read(workdir / "resume.json")
+            raise ChildFailed(_failure(name, proc, workdir, f"did not finish within {timeout:g}s"))
+    data = _read(workdir / f"{name}.json")
     if data is None:
-        raise ChildFailed(_failure("resume", proc, workdir, "wrote no journal"))
+        raise ChildFailed(_failure(name, proc, workdir, "wrote no journal"))
     return data
 
 
@@ -403,20 +427,68 @@ def _journal(data: dict[str, Any]) -> Journal:
     j.outcome = data.get("outcome", "unknown")
     j.error, j.error_message = data.get("error"), data.get("error_message")
     j.final_state = data.get("final_state")
-    j.duration = max([a.end or a.start for a in j.attempts] + [e.time for e in j.events] + [0.0])
+    j.repeat_states = list(data.get("repeat_states", []))
+    j.duration = max([a.end or a.start for a in j.attempts] + [e.time for e in j.events]
+                     + [s.end or s.start for s in j.steps] + [0.0])
     return j
 
 
-def _siblings(baseline: Journal | None, node: str) -> list[str]:
-    """The nodes that run in the kill node's first superstep, in the fault-free baseline."""
+def _siblings(baseline: Journal | None, node: str, invocation: int = 0) -> list[str]:
+    """The nodes that run in the kill node's first superstep of the killed run, in the baseline."""
     if baseline is None:
         return []
-    step = next((a.step for a in baseline.attempts if a.node == node), None)
-    return sorted({a.node for a in baseline.attempts if a.step == step and a.node != node and step is not None})
+    attempts = [a for a in baseline.attempts if a.invocation == invocation] or baseline.attempts
+    step = next((a.step for a in attempts if a.node == node), None)
+    return sorted({a.node for a in attempts if a.step == step and a.node != node and step is not None})
+
+
+#: Steps a kill trial's history may have before its Kill (on the trial's thread) and after it.
+_BEFORE_KILL = (Invoke, Resume, UpdateState, Wait)
+_AFTER_KILL = (Invoke, Resume, UpdateState, Wait)
+
+
+def split_kill_steps(steps: Sequence[Step]) -> tuple[list[Step], Step, list[Step]]:
+    """``steps`` as (before the kill, the killed run step, after it); a usage error when a
+    history cannot run with a kill in it."""
+    from chaos.errors import ChaosUsageError
+
+    at = next(i for i, s in enumerate(steps) if isinstance(s, Kill))
+    before, killed, after = list(steps[:at]), steps[at + 1], list(steps[at + 2:])
+    hint = ("a kill trial's history is [steps on the trial's thread...] + [Kill(node), Invoke() or Resume()] "
+            "+ [Resume(), again(), Wait(), UpdateState()...]")
+    for i, s in enumerate(before):
+        if not isinstance(s, _BEFORE_KILL):
+            raise ChaosUsageError(f"steps[{i}]={s!r} cannot come before the Kill step (a kill trial has one "
+                                  f"signal step); {hint}")
+        if isinstance(s, Invoke) and s.thread == "fresh" and any(isinstance(p, RUN_STEPS) for p in before[:i]):
+            raise ChaosUsageError(f"steps[{i}]={s!r}: the steps before a Kill run on the thread the kill "
+                                  "lands on; move again() after the Kill step")
+    if isinstance(killed, Invoke) and killed.thread == "fresh" and any(isinstance(p, RUN_STEPS) for p in before):
+        raise ChaosUsageError(f"steps[{at + 1}]={killed!r}: the killed run continues the trial's thread; use "
+                              "Invoke(thread='same') or Resume()")
+    if isinstance(killed, Resume) and not any(isinstance(p, RUN_STEPS) for p in before):
+        raise ChaosUsageError(f"steps[{at + 1}]={killed!r}: nothing to resume yet; the first run is an Invoke()")
+    for i, s in enumerate(after, start=at + 2):
+        if not isinstance(s, _AFTER_KILL):
+            raise ChaosUsageError(f"steps[{i}]={s!r} cannot come after the Kill step (one signal step per "
+                                  f"kill trial); {hint}")
+    return before, killed, after
+
+
+def _runs(steps: Sequence[StepRecord]) -> tuple[int, str | None]:
+    """How many run steps ran, and how the last one ended (``interrupted`` included)."""
+    ran = [s for s in steps if s.kind in ("invoke", "resume") and s.outcome != "skipped"]
+    return len(ran), (ran[-1].outcome if ran else None)
 
 
 def execute_killed(spec: Any, thread_id: str, baseline: Journal | None = None) -> tuple[SignalContext, Journal, dict[str, Any]]:
-    """Run a kill trial's steps in child processes; one merged journal and what the kill did."""
+    """Run a kill trial's history in child processes; one merged journal and what the kill did.
+
+    The steps before the Kill run in one child (simulated time), the killed run step in a
+    second (real time: the kill is real), the steps after it in a third, new process
+    (simulated time), all on one file-backed checkpointer. Their journals are merged in order
+    into one history, each child's times shifted to start where the previous one ended.
+    """
     kill = spec.kill
     assert kill is not None
     opts = dict(spec.kill_options or {})
@@ -426,64 +498,89 @@ def execute_killed(spec: Any, thread_id: str, baseline: Journal | None = None) -
 
         raise ChaosUsageError("a Kill step needs the graph as MODULE:ATTR (kill_options={'target': ...}) "
                               "so a child process can import it")
-    runs = [s for s in spec.steps if isinstance(s, (Invoke, Resume))]
-    if len(runs) != 2 or not isinstance(runs[0], Invoke) or not isinstance(runs[1], Resume):
-        from chaos.errors import ChaosUsageError
-
-        raise ChaosUsageError("a kill trial's steps are [Kill(node), Invoke(), Resume()]")
+    before, killed_step, after = split_kill_steps(spec.steps)
+    at = len(before)
     module = target.partition(":")[0]
     workdir = Path(tempfile.mkdtemp(prefix="langgraph-chaos-kill-"))
     timeout = float(opts.get("timeout", 60.0))
-    graph_input = spec.input if runs[0].input is SAME else runs[0].input
     common = {"target": target, "saver": opts.get("saver", "sqlite"), "dir": str(workdir), "test_id": spec.test_id,
-              "thread_id": thread_id, "input": graph_input, "durability": opts.get("durability"),
-              "on_sigterm": opts.get("on_sigterm", "drain"), "prepare": opts.get("prepare")}
+              "thread_id": thread_id, "input": spec.input, "durability": opts.get("durability"),
+              "on_sigterm": opts.get("on_sigterm", "drain"), "drive": spec.drive.token, "seed": spec.seed,
+              "config": spec.config, "prepare": opts.get("prepare"),
+              "first_phase": "pre" if before else "run"}
+    segments: list[tuple[int, dict[str, Any]]] = []  # (index of the segment's first step, child data)
     try:
+        runs, outcome, offset = 0, None, 0.0
+        if before:
+            pre = _plain_run({**common, "phase": "pre", "steps": before}, "pre", timeout, workdir, module)
+            segments.append((0, pre))
+            runs, outcome = _runs(_journal(pre).steps)
+            offset = _journal(pre).duration
+        started = time.monotonic()
         first, kill_event, exit_detail = _killed_run(
-            {**common, "phase": "run", "kill": {"node": kill.node, "at": kill.at},
-             "siblings": _siblings(baseline, kill.node)}, kill, timeout, workdir, module)
-        second = _resumed_run({**common, "phase": "resume", "resume": opts.get("resume")}, timeout, workdir, module)
+            {**common, "phase": "run", "steps": [killed_step], "runs_before": runs, "thread_outcome": outcome,
+             "kill": {"node": kill.node, "at": kill.at}, "siblings": _siblings(baseline, kill.node, runs),
+             "offset": offset}, kill, timeout, workdir, module)
+        segments.append((at + 1, first))
+        runs += 1
+        # The next child's clock starts after everything the killed one could have stamped.
+        offset += time.monotonic() - started + 1.0
+        second: dict[str, Any] = {}
+        if after:
+            second = _plain_run({**common, "phase": "post", "steps": after, "runs_before": runs, "offset": offset,
+                                 "thread_outcome": "killed" if exit_detail != "none" else _runs(_journal(first).steps)[1],
+                                 "resume": opts.get("resume")}, "resume", timeout, workdir, module)
+            segments.append((at + 2, second))
     finally:
         if not os.environ.get("CHAOS_KEEP_KILL_DIR"):
             shutil.rmtree(workdir, ignore_errors=True)
-    run_journal, resume_journal = _journal(_account(first)), _journal(_account(second))
-    killed = next((a for a in run_journal.attempts if a.node == kill.node and a.outcome == "unknown"), None)
+    journals = [(base, _journal(_account(data))) for base, data in segments]
+    killed_journal = journals[-2][1] if after else journals[-1][1]
+    killed = next((a for a in killed_journal.attempts if a.node == kill.node and a.outcome == "unknown"), None)
     if killed is not None:
         killed.error, killed.error_message = exit_detail, f"the process died mid-attempt ({kill_event})"
         from chaos.shutdown.faults import Kill as KillFault
 
         fault = KillFault(kill.grace, kill.at)
         killed.fault, killed.fault_kind = fault.describe(), fault.kind
-    for rec in run_journal.steps:
+    for rec in killed_journal.steps:
         if rec.outcome == "unknown":
             rec.outcome = "killed"
-    offset = run_journal.duration
-    run_journal.events.append(EventRecord("kill", offset, kill.node, kill_event))
-    resume_journal.events.insert(0, EventRecord(
-        "resume", offset, None, f"fresh process; checkpoint before resume: {second.get('checkpoint')}"))
-    for a in resume_journal.attempts:
-        a.start += offset
-        a.end = None if a.end is None else a.end + offset
-        a.invocation = 1
-    for ev in resume_journal.events[1:]:
-        ev.time += offset
-    for s in resume_journal.steps:
-        s.index, s.start = 2, s.start + offset
-        s.end = None if s.end is None else s.end + offset
-        s.first, s.last = s.first + len(run_journal.attempts), s.last + len(run_journal.attempts)
-    resume_journal.duration += offset
-    journal = Journal(
-        attempts=[*run_journal.attempts, *resume_journal.attempts],
-        events=[*run_journal.events, *resume_journal.events],
-        outcome=resume_journal.outcome, error=resume_journal.error, error_message=resume_journal.error_message,
-        final_state=resume_journal.final_state, duration=resume_journal.duration,
-        steps=[*run_journal.steps, *resume_journal.steps],
-    )
+    killed_journal.events.append(EventRecord("kill", killed_journal.duration, kill.node, kill_event))
+    if after:
+        journals[-1][1].events.insert(0, EventRecord(
+            "resume", 0.0, None, f"fresh process; checkpoint before resume: {second.get('checkpoint')}"))
+    journal = Journal()
+    offset, split = 0.0, 0
+    for base, j in journals:
+        first_attempt = len(journal.attempts)
+        for a in j.attempts:
+            a.start += offset
+            a.end = None if a.end is None else a.end + offset
+        for ev in j.events:
+            ev.time += offset
+        for s in j.steps:
+            s.index += base
+            s.start += offset
+            s.end = None if s.end is None else s.end + offset
+            s.first, s.last = s.first + first_attempt, s.last + first_attempt
+        journal.attempts += j.attempts
+        journal.events += j.events
+        journal.steps += j.steps
+        journal.repeat_states += j.repeat_states
+        offset += j.duration
+        if j is killed_journal:
+            split = len(journal.attempts)
+    last = journals[-1][1]
+    journal.outcome, journal.error, journal.error_message = last.outcome, last.error, last.error_message
+    if not after:
+        journal.outcome = "killed" if killed is not None else last.outcome
+    journal.final_state, journal.duration = last.final_state, offset
     ctx = SignalContext(spec.seed, spec.test_id, spec.injections)
     if killed is not None:
         ctx.fired[spec.signal_injections()[0]] += 1
         ctx.landed = killed
     extra = {"kill_event": kill_event, "exit_detail": exit_detail, "killed": killed,
-             "split": len(run_journal.attempts), "checkpoint": second.get("checkpoint"),
-             "calls": second.get("calls", []), "resume_outcome": second.get("outcome", "unknown")}
+             "split": split, "checkpoint": second.get("checkpoint"),
+             "calls": second.get("calls", []), "resume_outcome": second.get("outcome", "not run")}
     return ctx, journal, extra

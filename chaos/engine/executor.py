@@ -2,9 +2,10 @@
 
 Every attempt (node wrappers), HTTP request (the ``around`` hooks), signal and step boundary
 goes into ONE journal, the trial's history. The steps are interpreted by one script
-(`Executor._script`), a generator that yields the operations to perform; two tiny drivers
-perform them, one on an event loop (async drives) and one on the calling thread (sync
-drives), both on the trial's clock. So the ladder from an exception to an outcome exists
+(`Executor._script`), a generator that yields the operations to perform; one driver
+(`Executor._main`) performs them, awaited on an event loop for async drives and run to its end
+on the calling thread for sync drives (it never suspends there: every operation calls
+LangGraph's sync API), both on the trial's clock. So the ladder from an exception to an outcome exists
 once (`outcome_of`).
 
 Kill steps do not run here: `chaos.engine.child` runs each of their run steps in a child
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -49,6 +50,17 @@ def run_config(config: dict[str, Any] | None, thread_id: str) -> dict[str, Any]:
 def fresh_thread(thread_id: str, n: int) -> str:
     """The thread of the n-th run step when it asks for a fresh thread."""
     return f"{thread_id}-r{n}"
+
+
+def sigterm_injection(step: Sigterm) -> Injection:
+    """A `Sigterm` step aimed at a node or a superstep boundary, as the injection that fires it."""
+    from chaos.shutdown.faults import Sigterm as SigtermFault
+
+    if step.step is not None:
+        # Every task of superstep k matches; the first one to start delivers the signal.
+        return Injection.of(SigtermFault(after_step=step.step), "*", None, times=1)
+    assert step.node is not None
+    return Injection.of(SigtermFault(), step.node, step.attempts, times=1)
 
 
 def outcome_of(exc: BaseException, extra: Sequence[tuple[type[BaseException], str]] = ()) -> str:
@@ -89,6 +101,7 @@ class Executor:
         start_at: advance the trial clock by this much first (a state machine's timeline).
         forget: delete the trial's threads from the checkpointer first (deterministic thread
             ids are reused across sessions by a persistent saver).
+        runs_before: run steps of the history done before these (in another process).
         clear_cache: clear the node cache first, so a run is never served an earlier one's.
         extra_outcomes: exception classes with their own outcome (``ProcessKilled``: killed).
         thread_outcome: how the thread's last run ended before these steps (a `Resume` of a
@@ -117,6 +130,7 @@ class Executor:
         thread_outcome: str | None = None,
         run_kwargs: dict[str, Any] | None = None,
         on_control: Callable[[Any], None] | None = None,
+        runs_before: int = 0,
     ) -> None:
         self.inst = inst
         self.ctx = ctx
@@ -140,14 +154,18 @@ class Executor:
         #: `RunControl` (a kill trial's child wires its SIGTERM handler to it).
         self.run_kwargs = dict(run_kwargs or {})
         self.on_control = on_control
+        #: Run steps of this history already done elsewhere (a kill trial's earlier child
+        #: processes): fresh-thread names and invocation numbers continue from there.
+        self.runs_before = runs_before
         self.proxy: drv.RecordingGraph | None = None
         self._resuming = False
         self.sigterm: Any = None  # the SigtermScope of a trial with Sigterm steps
+        self._early_signal = False  # a Sigterm step to deliver before the next run starts
 
     # -- the script: one interpretation of the steps --------------------------------------
 
     def _threads(self, steps: Sequence[Step]) -> list[str]:
-        out, n = [self.thread_id], 0
+        out, n = [self.thread_id], self.runs_before
         for step in steps:
             if isinstance(step, (Invoke, Resume)):
                 if isinstance(step, Invoke) and step.thread == "fresh" and n > 0:
@@ -163,7 +181,7 @@ class Executor:
             yield _Op("forget", (self._threads(steps),))
         if self.clear_cache:
             yield _Op("clear_cache")
-        thread, runs, fresh_runs, waited = self.thread_id, 0, 0, 0.0
+        thread, runs, fresh_runs, waited = self.thread_id, self.runs_before, 0, 0.0
         last_outcome: dict[str, str] = {}
         armed: Sigterm | None = None
         stopped = False
@@ -294,10 +312,11 @@ class Executor:
                     self.ctx.event("nondeterministic", None, source)
 
                 if self.drive.is_async:
-                    run_async(lambda: self._amain(steps), mode=self.clock, seed=self.seed, describe_stuck=self._stuck,
+                    run_async(lambda: self._main(steps), mode=self.clock, seed=self.seed, describe_stuck=self._stuck,
                               on_nondeterminism=nondeterministic)
                 else:
-                    run_sync(lambda: self._smain(steps), mode=self.clock, seed=self.seed, on_nondeterminism=nondeterministic)
+                    run_sync(lambda: _run_sync_coroutine(self._main(steps)), mode=self.clock, seed=self.seed,
+                             on_nondeterminism=nondeterministic)
             runs = [s for s in journal.steps if s.kind in ("invoke", "resume") and s.outcome != "skipped"]
             end = runs[-1].outcome if runs else "ok"
             # A run stopped at interrupt() ended as designed: the thread waits for its answer.
@@ -406,22 +425,25 @@ class Executor:
 
     def _arm(self, step: Sigterm) -> bool:
         """Aim the SIGTERM; True when it must be delivered before the run starts."""
-        from chaos.shutdown.faults import Sigterm as SigtermFault
-
-        if step.node is None:
+        if step.before_first_superstep:
             return True
         ctx = self.ctx
         if not isinstance(ctx, SignalContext):
             raise ChaosUsageError("a Sigterm step needs a SignalContext (use chaos.engine.run_trial)")
-        ctx.arm(Injection.of(SigtermFault(), step.node, step.attempts, times=1))
+        ctx.arm(sigterm_injection(step))
         return False
 
-    async def _amain(self, steps: Sequence[Step]) -> None:
+    async def _main(self, steps: Sequence[Step]) -> None:
+        """Perform the script's operations: the one driver, for both kinds of drive.
+
+        An async drive awaits it on the trial's event loop. A sync drive runs it on the calling
+        thread with `_run_sync_coroutine`: every operation then calls LangGraph's sync API
+        (`_call` picks it), so the coroutine never suspends and no event loop exists.
+        """
         with self._active():
             gen = self._script(steps)
             res: Any = None
-            graph = self.inst.graph
-            early_signal = False
+            self._early_signal = False
             while True:
                 try:
                     op = gen.send(res)
@@ -429,53 +451,11 @@ class Executor:
                     return
                 res = None
                 try:
-                    if op.kind == "run":
-                        graph_input, cfg, on_main, fresh_index = op.args
-                        target = self.proxy if self.proxy is not None else graph
-                        kwargs = self._run_kwargs()
-                        if early_signal:
-                            early_signal = False
-                            self._deliver_now()
-                        out = await drv.arun(target, graph_input, cfg, self.drive, self._on_chunk(on_main, fresh_index), **kwargs)
-                        self._settle(out, on_main, fresh_index)
-                        res = out
-                    elif op.kind == "serve":
-                        self._run_kwargs()
-                        if early_signal:
-                            early_signal = False
-                            self._deliver_now()
-                        assert self.serve is not None and self.proxy is not None
-                        try:
-                            await self.serve(self.proxy, *op.args)
-                        finally:
-                            self._on_chunk(True, -1)("values", (await graph.aget_state(op.args[1])).values)
-                    elif op.kind == "resume_fn":
-                        self._run_kwargs()
-                        assert self.resume_fn is not None and self.proxy is not None
-                        try:
-                            await self.resume_fn(self.proxy, *op.args)
-                        finally:
-                            self._on_chunk(True, -1)("values", (await graph.aget_state(op.args[0])).values)
-                    elif op.kind == "signal":
-                        early_signal = self._arm(op.args[0])
-                    elif op.kind == "wait":
-                        await asyncio.sleep(op.args[0])
-                    elif op.kind == "update":
-                        cfg, values = op.args
-                        await graph.aupdate_state(cfg, values, **op.kwargs)
-                    elif op.kind == "state":
-                        from chaos.shutdown.savers import checkpoint_summary
-
-                        res = checkpoint_summary(await graph.aget_state(op.args[0]))
-                    elif op.kind == "forget":
-                        await _aforget(graph, op.args[0])
-                    elif op.kind == "clear_cache":
-                        if graph.cache is not None:
-                            await graph.aclear_cache()
+                    res = await self._perform(op)
                 except (ChaosAbort, KeyboardInterrupt, SystemExit):
                     raise
                 except asyncio.CancelledError as exc:
-                    task = asyncio.current_task()
+                    task = None if self._sync else asyncio.current_task()
                     if task is not None and task.cancelling():
                         raise  # the trial itself is being cancelled (a simulated deadlock)
                     res = exc
@@ -484,72 +464,79 @@ class Executor:
                         raise
                     res = exc
 
-    def _smain(self, steps: Sequence[Step]) -> None:
-        with self._active():
-            gen = self._script(steps)
-            res: Any = None
-            graph = self.inst.graph
-            early_signal = False
-            while True:
-                try:
-                    op = gen.send(res)
-                except StopIteration:
-                    return
-                res = None
-                try:
-                    if op.kind == "run":
-                        graph_input, cfg, on_main, fresh_index = op.args
-                        target = self.proxy if self.proxy is not None else graph
-                        kwargs = self._run_kwargs()
-                        if early_signal:
-                            early_signal = False
-                            self._deliver_now()
-                        out = drv.run(target, graph_input, cfg, self.drive, self._on_chunk(on_main, fresh_index), **kwargs)
-                        self._settle(out, on_main, fresh_index)
-                        res = out
-                    elif op.kind == "serve":
-                        self._run_kwargs()
-                        if early_signal:
-                            early_signal = False
-                            self._deliver_now()
-                        assert self.serve is not None and self.proxy is not None
-                        try:
-                            self.serve(self.proxy, *op.args)
-                        finally:
-                            self._on_chunk(True, -1)("values", graph.get_state(op.args[1]).values)
-                    elif op.kind == "resume_fn":
-                        self._run_kwargs()
-                        assert self.resume_fn is not None and self.proxy is not None
-                        try:
-                            self.resume_fn(self.proxy, *op.args)
-                        finally:
-                            self._on_chunk(True, -1)("values", graph.get_state(op.args[0]).values)
-                    elif op.kind == "signal":
-                        early_signal = self._arm(op.args[0])
-                    elif op.kind == "wait":
-                        time.sleep(op.args[0])  # simulated: advances the trial clock
-                    elif op.kind == "update":
-                        cfg, values = op.args
-                        graph.update_state(cfg, values, **op.kwargs)
-                    elif op.kind == "state":
-                        from chaos.shutdown.savers import checkpoint_summary
+    @property
+    def _sync(self) -> bool:
+        return not self.drive.is_async
 
-                        res = checkpoint_summary(graph.get_state(op.args[0]))
-                    elif op.kind == "forget":
-                        saver = _saver(graph)
-                        if saver is not None:
-                            for tid in op.args[0]:
-                                if _may_hold(saver, tid):
-                                    saver.delete_thread(tid)
-                    elif op.kind == "clear_cache":
-                        if graph.cache is not None:
-                            graph.clear_cache()
-                except (ChaosAbort, KeyboardInterrupt, SystemExit):
-                    raise
-                except BaseException as exc:  # a run's own failure is an outcome, not a crash
-                    if _is_stop(exc):
-                        raise
-                    res = exc
+    async def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """``graph.<name>(...)`` on a sync drive, ``await graph.a<name>(...)`` on an async one."""
+        graph = self.inst.graph
+        if self._sync:
+            return getattr(graph, name)(*args, **kwargs)
+        return await getattr(graph, "a" + name)(*args, **kwargs)
+
+    async def _user(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """The user's serve/resume function (sync or async to match the drive)."""
+        return fn(*args) if self._sync else await fn(*args)
+
+    def _signal_now(self) -> None:
+        if self._early_signal:
+            self._early_signal = False
+            self._deliver_now()
+
+    async def _perform(self, op: _Op) -> Any:
+        """One operation of the script; its result goes back into the script."""
+        if op.kind == "run":
+            graph_input, cfg, on_main, fresh_index = op.args
+            target = self.proxy if self.proxy is not None else self.inst.graph
+            kwargs = self._run_kwargs()
+            self._signal_now()
+            on_chunk = self._on_chunk(on_main, fresh_index)
+            if self._sync:
+                out = drv.run(target, graph_input, cfg, self.drive, on_chunk, **kwargs)
+            else:
+                out = await drv.arun(target, graph_input, cfg, self.drive, on_chunk, **kwargs)
+            self._settle(out, on_main, fresh_index)
+            return out
+        if op.kind in ("serve", "resume_fn"):
+            self._run_kwargs()
+            fn = self.serve if op.kind == "serve" else self.resume_fn
+            assert fn is not None and self.proxy is not None
+            cfg = op.args[1] if op.kind == "serve" else op.args[0]
+            if op.kind == "serve":
+                self._signal_now()
+            try:
+                await self._user(fn, self.proxy, *op.args)
+            finally:
+                self._on_chunk(True, -1)("values", (await self._call("get_state", cfg)).values)
+            return None
+        if op.kind == "signal":
+            self._early_signal = self._arm(op.args[0])
+        elif op.kind == "wait":
+            if self._sync:
+                time.sleep(op.args[0])  # simulated: advances the trial clock
+            else:
+                await asyncio.sleep(op.args[0])
+        elif op.kind == "update":
+            cfg, values = op.args
+            await self._call("update_state", cfg, values, **op.kwargs)
+        elif op.kind == "state":
+            from chaos.shutdown.savers import checkpoint_summary
+
+            return checkpoint_summary(await self._call("get_state", op.args[0]))
+        elif op.kind == "forget":
+            saver = _saver(self.inst.graph)
+            for tid in op.args[0] if saver is not None else ():
+                if not _may_hold(saver, tid):
+                    continue
+                if self._sync:
+                    saver.delete_thread(tid)
+                else:
+                    await saver.adelete_thread(tid)
+        elif op.kind == "clear_cache":
+            if self.inst.graph.cache is not None:
+                await self._call("clear_cache")
+        return None
 
     def _deliver_now(self) -> None:
         import os
@@ -557,6 +544,16 @@ class Executor:
 
         self.ctx.event("sigterm", None, "SIGTERM delivered to the process before the first superstep")
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _run_sync_coroutine(coro: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine that never suspends (a sync drive's `Executor._main`) to its end."""
+    try:
+        coro.send(None)
+    except StopIteration:
+        return
+    coro.close()
+    raise RuntimeError("a sync drive's executor awaited something that suspended; use an async drive")
 
 
 class _Stop(Exception):
@@ -577,15 +574,6 @@ def _saver(graph: Any) -> Any:
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
     return graph.checkpointer if isinstance(graph.checkpointer, BaseCheckpointSaver) else None
-
-
-async def _aforget(graph: Any, thread_ids: Sequence[str]) -> None:
-    """Delete the trial's threads (ids are deterministic; a persistent saver keeps old runs)."""
-    saver = _saver(graph)
-    if saver is not None:
-        for tid in thread_ids:
-            if _may_hold(saver, tid):
-                await saver.adelete_thread(tid)
 
 
 def _may_hold(saver: Any, thread_id: str) -> bool:

@@ -81,6 +81,10 @@ class TrialSpec:
         from chaos.checks import check_names
 
         check_names(self.checks.disable, self.checks.enable)
+        if self.kill is not None:
+            from chaos.engine.child import split_kill_steps
+
+            split_kill_steps(self.steps)  # a history that cannot run with a kill fails here, before any run
 
     @property
     def kill(self) -> Kill | None:
@@ -92,13 +96,13 @@ class TrialSpec:
 
     def signal_injections(self) -> list[Injection]:
         """The Sigterm/Kill steps as injections (reported as faults, checked by faults_fired)."""
+        from chaos.engine.executor import sigterm_injection
         from chaos.shutdown.faults import Kill as KillFault
-        from chaos.shutdown.faults import Sigterm as SigtermFault
 
         out = []
         for s in self.steps:
-            if isinstance(s, Sigterm) and s.node is not None:
-                out.append(Injection.of(SigtermFault(), s.node, s.attempts, times=1))
+            if isinstance(s, Sigterm) and not s.before_first_superstep:
+                out.append(sigterm_injection(s))
             elif isinstance(s, Kill):
                 out.append(Injection.of(KillFault(s.grace, s.at), s.node, 1, times=1))
         return out

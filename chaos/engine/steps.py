@@ -15,8 +15,9 @@ A trial is a scripted history. Each step is a small frozen value::
     ]
 
 ``Sigterm`` and ``Kill`` arm the run step that follows them: a real SIGTERM when a node starts
-(drain, in process), or a hard kill of the child process running that step (the steps after
-it then run in new child processes). The fault-free baseline runs the same steps with every
+or at a superstep boundary (``Sigterm(step=k)``: drain after superstep k; in process), or a
+hard kill of the child process running that step (the steps before it run in one child, the
+steps after it in a new one). The fault-free baseline runs the same steps with every
 ``Sigterm``/``Kill`` removed (`baseline_steps`).
 """
 
@@ -145,13 +146,33 @@ class UpdateState:
 class Sigterm:
     """A real SIGTERM to this process during the next run step.
 
-    ``node``: when that node (name or glob) starts an attempt listed in ``attempts``; ``None``:
-    before the run's first superstep (a superstep boundary). LangGraph finishes the running
-    superstep, checkpoints and raises ``GraphDrained``; follow it with `Resume`.
+    ``node``: when that node (name or glob) starts an attempt listed in ``attempts``.
+    ``step=k``: at the superstep boundary after superstep ``k`` (LangGraph's step number, the
+    ``step`` of the checkpoint the drain leaves, counted over the thread's history): the
+    signal is delivered as the first task of superstep k starts, and since LangGraph honours a
+    drain only between supersteps, the run drains right after superstep k. ``step=0`` (and the
+    default, with no ``node``): before the run's first superstep. Either way LangGraph finishes
+    the running superstep, checkpoints and raises ``GraphDrained``; follow it with `Resume`.
+    A boundary the run never reaches is a fault that never fired (``faults_fired``).
     """
 
     node: str | None = None
     attempts: int | tuple[int, ...] | None = 1
+    step: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.step is not None and (not isinstance(self.step, int) or isinstance(self.step, bool) or self.step < 0):
+            raise ChaosUsageError(f"Sigterm(step={self.step!r}): give a superstep number >= 0, e.g. Sigterm(step=2)")
+        if self.step is not None and self.node is not None:
+            raise ChaosUsageError(
+                f"Sigterm(node={self.node!r}, step={self.step}): aim at a node's start or at a superstep "
+                "boundary, not both"
+            )
+
+    @property
+    def before_first_superstep(self) -> bool:
+        """True when the signal is delivered before the run starts (no node, step 0)."""
+        return self.node is None and not self.step
 
 
 @dataclass(frozen=True)
@@ -221,10 +242,10 @@ def validate_steps(steps: Sequence[Any], *, where: str = "steps") -> tuple[Step,
     kills = [s for s in out if isinstance(s, Kill)]
     if len(kills) > 1:
         raise ChaosUsageError(f"{where}: at most one Kill step per trial (got {len(kills)})")
-    if kills and any(isinstance(s, (Sigterm, UpdateState, Wait)) for s in out):
+    if kills and any(isinstance(s, Sigterm) for s in out):
         raise ChaosUsageError(
-            f"{where}: a trial with a Kill step runs its run steps in child processes in real "
-            "time; combine it only with Invoke and Resume steps"
+            f"{where}: a trial has one signal step: a Kill (in child processes) or Sigterm steps "
+            "(in process), not both"
         )
     return out
 
@@ -263,7 +284,9 @@ def describe(step: Step) -> str:
     if isinstance(step, UpdateState):
         return f"update_state({step.values!r}, as_node={step.as_node!r})"
     if isinstance(step, Sigterm):
-        return f"SIGTERM when {step.node} starts" if step.node else "SIGTERM before the first superstep"
+        if step.node:
+            return f"SIGTERM when {step.node} starts"
+        return f"SIGTERM after superstep {step.step}" if step.step else "SIGTERM before the first superstep"
     return f"kill while {step.node} runs (at {step.at}, grace {step.grace:g}s)"
 
 

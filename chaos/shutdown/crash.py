@@ -1,7 +1,10 @@
 """Hard kills, out of process: kill the child running a node, resume in a fresh process.
 
-A thin layer over `chaos.engine`: the trial is the steps ``[Kill(node), Invoke(), Resume()]``;
-`chaos.engine.child` runs each run step in a child forked from a pre-imported forkserver.
+A thin layer over `chaos.engine`: the trial is the steps ``[Kill(node), Invoke(), Resume()]``
+by default, or any history with one Kill step (``steps=``: runs, resumes, waits and
+``update_state`` before it on the trial's thread, resumes and ``again()`` after it);
+`chaos.engine.child` runs the steps before the kill in one child, the killed run in another
+and the steps after it in a new one, each forked from a pre-imported forkserver.
 
 The target graph (``MODULE:ATTR``) runs in a child process on a
 file-backed SQLite checkpointer, a PostgreSQL server, or a checkpointer factory of the user's.
@@ -10,9 +13,10 @@ parent sends SIGTERM, then SIGKILL after the fault's grace period (a service tha
 SIGTERM but cannot finish the superstep in time is killed, as an orchestrator would). A fresh
 child resumes the thread. The baseline runs in process on the simulated clock.
 
-Children run in real time (their nodes should take tens of milliseconds); the parent's trial
-clock, if any, is held while it waits on them. Times in the journal of a kill trial are real
-seconds from the start of each child's run (``clock="real"``).
+The killed run is in real time (its nodes should take tens of milliseconds); the steps before
+and after it run on simulated time. The parent's trial clock, if any, is held while it waits on
+the children. Times in the journal of a kill trial are seconds from the start of the history,
+each child's shifted to start where the previous one ended (``clock="real"``).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from chaos.engine.child import ChildFailed
 from chaos.engine.judge import judge
 from chaos.engine.run import Execution, assemble, execute_spec
 from chaos.engine.spec import Checks, TrialSpec
-from chaos.engine.steps import Invoke, Resume
+from chaos.engine.drive import Drive
+from chaos.engine.steps import Invoke, Resume, Step
 from chaos.engine.steps import Kill as KillStep
 from chaos.errors import ChaosUsageError
 from chaos.faults import Injection
@@ -50,8 +55,10 @@ def run_kill_trial(
     target: str,
     input: Any,
     *,
-    node: str,
+    node: str | None = None,
     fault: Kill | None = None,
+    steps: Sequence[Step] | None = None,
+    drive: str | Drive | None = None,
     saver: str = "sqlite",
     durability: str | None = None,
     on_sigterm: OnSigterm = "drain",
@@ -72,6 +79,11 @@ def run_kill_trial(
             (the parent's ``sys.path`` is passed on).
         node: the top-level node (a plain function) whose first attempt the kill lands in.
         fault: `chaos.shutdown.kill()` (grace period, ``at="end"`` or ``"start"``).
+        steps: the thread's history instead of ``[Kill(node), Invoke(), Resume()]``: one
+            `chaos.engine.Kill` step (it names the node, grace and ``at``) before the run step
+            it kills; `Invoke`/`Resume`/`Wait`/`UpdateState` on the trial's thread before it,
+            `Resume`/`again()`/`Wait`/`UpdateState` after it (in a new process).
+        drive: how every run step calls the graph (`chaos.engine.drive`; default ``astream``).
         saver: ``"sqlite"`` (a file in a fresh directory), ``"postgres"``
             (``$CHAOS_POSTGRES_URL``) or ``"MODULE:ATTR"``, a factory called with that
             directory that returns a checkpointer.
@@ -83,7 +95,12 @@ def run_kill_trial(
         idempotent: nodes whose rerun after a kill is harmless (no ``duplicate_effects``).
         timeout: real seconds a child may take before the trial fails as a harness error.
     """
-    fault = fault or Kill()
+    from chaos.trial import drive_of
+
+    history = _kill_steps(node, fault, steps)
+    kill_step = next(s for s in history if isinstance(s, KillStep))
+    node = kill_step.node
+    fault = Kill(kill_step.grace, kill_step.at)
     graph = load_target(target)
     inst = instrument(graph, checkpointer_factory=InMemorySaver, cache_factory=default_cache)
     try:
@@ -92,7 +109,7 @@ def run_kill_trial(
             raise ChaosUsageError(f"kill trials aim at one top-level node by name; {node!r} is not one")
         saver_spec = f"postgres:{postgres_url()}" if saver == "postgres" else saver
         spec = TrialSpec(
-            graph=inst, input=input, steps=(KillStep(node, fault.at, fault.grace), Invoke(), Resume()),
+            graph=inst, input=input, steps=history, drive=drive_of(drive, None, where="run_kill_trial"),
             seed=seed, test_id=test_id, checks=Checks(tuple(disable), (), tuple(nondeterministic)),
             source=graph, target=target, repro=repro, roles=("baseline", "kill"),
             kill_options={"target": target, "saver": saver_spec, "durability": durability,
@@ -149,6 +166,24 @@ def _revive_messages(value: Any) -> Any:
         except Exception:  # not messages after all: compare the JSON as it is
             return value
     return value
+
+
+def _kill_steps(node: str | None, fault: Kill | None, steps: Sequence[Step] | None) -> tuple[Step, ...]:
+    """The history of a kill trial: ``steps``, or the default kill-and-resume of ``node``."""
+    if steps is None:
+        if node is None:
+            raise ChaosUsageError("run_kill_trial(): give node= (the node to kill) or steps= with a Kill step")
+        fault = fault or Kill()
+        return (KillStep(node, fault.at, fault.grace), Invoke(), Resume())
+    kills = [s for s in steps if isinstance(s, KillStep)]
+    if len(kills) != 1:
+        raise ChaosUsageError(f"run_kill_trial(steps=...): a kill trial has exactly one Kill step (got {len(kills)}), "
+                              "e.g. steps=[Invoke(), Kill('slow'), Resume(), Resume()]")
+    if fault is not None:
+        raise ChaosUsageError("run_kill_trial(): with steps=, give the grace period and at= on the Kill step, not fault=")
+    if node is not None and node != kills[0].node:
+        raise ChaosUsageError(f"run_kill_trial(node={node!r}) but the Kill step kills {kills[0].node!r}; give one of them")
+    return tuple(steps)
 
 
 def _jsonify(journal: Journal) -> None:

@@ -18,12 +18,18 @@ KillAt = Literal["start", "end"]
 
 @dataclass(frozen=True)
 class Sigterm(Fault):
-    """A real SIGTERM delivered to the process when the node starts its attempt."""
+    """A real SIGTERM delivered to the process when the node starts its attempt.
+
+    ``after_step=k``: aimed at a superstep boundary instead: delivered as the first task of
+    superstep k starts, so the run drains right after superstep k (the engine's
+    ``Sigterm(step=k)``).
+    """
 
     kind: ClassVar[str] = "sigterm"
+    after_step: int | None = None
 
     def describe(self) -> str:
-        return "SIGTERM"
+        return "SIGTERM" if self.after_step is None else f"SIGTERM after superstep {self.after_step}"
 
 
 @dataclass(frozen=True)
