@@ -229,18 +229,21 @@ class Chaos:
         graph: UserGraph,
         input: Any,
         *,
-        node: str,
+        node: str | None = None,
         attempts: int | Iterable[int] | None = 1,
+        step: int | None = None,
         saver: Any = None,
         serve: Any = None,
         resume: Any = None,
-        invoke: str = "async",
+        drive: str | Drive | None = None,
+        invoke: str | None = None,
         config: dict[str, Any] | None = None,
         nondeterministic: Sequence[str] = (),
         disable: Sequence[str] = (),
         raise_on_violation: bool = True,
     ) -> TrialResult:
-        """A real SIGTERM while ``node`` runs; the run must drain and resume exactly once.
+        """A real SIGTERM while ``node`` runs (or after superstep ``step``); the run must drain and
+        resume exactly once.
 
         See `chaos.shutdown.run_drain_trial` (``saver``: ``"memory"``, ``"sqlite"``,
         ``"postgres"``, ``"async-postgres"``; ``serve``/``resume``: the user's own service code).
@@ -249,8 +252,8 @@ class Chaos:
 
         self.runs_started += 1
         result = run_drain_trial(
-            graph, input, node=node, attempts=attempts, saver=saver, serve=serve, resume=resume,
-            invoke=invoke, seed=self.seed, test_id=self._next_id(), config=config,
+            graph, input, node=node, attempts=attempts, step=step, saver=saver, serve=serve, resume=resume,
+            drive=drive, invoke=invoke, seed=self.seed, test_id=self._next_id(), config=config,
             nondeterministic=nondeterministic, disable=[*self.disable, *disable],
             repro=self.repro, raise_on_violation=False,
         )
@@ -261,9 +264,11 @@ class Chaos:
         target: str,
         input: Any,
         *,
-        node: str,
+        node: str | None = None,
         grace: float = 0.05,
         at: str = "end",
+        steps: Sequence[Step] | None = None,
+        drive: str | Drive | None = None,
         saver: str = "sqlite",
         durability: str | None = None,
         idempotent: Iterable[str] = (),
@@ -275,13 +280,15 @@ class Chaos:
         """Kill the child process running ``node`` of ``target`` (``MODULE:ATTR``) and resume.
 
         See `chaos.shutdown.run_kill_trial`: SIGTERM, then SIGKILL after ``grace`` real seconds;
-        a fresh process resumes from the checkpoint.
+        a fresh process resumes from the checkpoint. ``steps``: a whole history with one
+        `chaos.engine.Kill` step (its grace and ``at`` are the Kill's).
         """
         from chaos.shutdown import kill, run_kill_trial
 
         self.runs_started += 1
         result = run_kill_trial(
-            target, input, node=node, fault=kill(grace, at=at), saver=saver,  # type: ignore[arg-type]  # Kill validates `at`
+            target, input, node=node, fault=kill(grace, at=at) if steps is None else None,  # type: ignore[arg-type]  # Kill validates `at`
+            steps=steps, drive=drive, saver=saver,
             durability=durability, resume=resume, idempotent=idempotent, seed=self.seed,
             test_id=self._next_id(), nondeterministic=nondeterministic,
             disable=[*self.disable, *disable], repro=self.repro, raise_on_violation=False,

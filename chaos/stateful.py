@@ -52,6 +52,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from chaos.context import SignalContext
 from chaos.engine.baseline import run_baseline
+from chaos.engine.drive import Drive, parse_drive
 from chaos.engine.executor import Executor, run_config
 from chaos.engine.judge import judge
 from chaos.engine.result import TrialResult
@@ -115,7 +116,8 @@ class ChaosMachine(RuleBasedStateMachine):
     - ``seed``: jitter and fault decisions; ``disable``: invariant names to turn off
       (``faults_fired`` by default: a fault aimed at a cached node or an attempt that never
       happens is not a bug); ``nondeterministic``: state fields ``steady_state`` ignores;
-    - ``max_pending``: faults armed for one run; ``max_advance``: the longest clock jump (s).
+    - ``max_pending``: faults armed for one run; ``max_advance``: the longest clock jump (s);
+    - ``drive``: how each run calls the graph (``"ainvoke"``, ``"stream:updates"``, ...).
 
     Hypothesis runs it with ``TestCase = MyMachine.TestCase`` (settings via
     ``MyMachine.TestCase.settings = settings(...)``).
@@ -131,6 +133,8 @@ class ChaosMachine(RuleBasedStateMachine):
     nondeterministic: ClassVar[Sequence[str]] = ()
     max_pending: ClassVar[int] = 2
     max_advance: ClassVar[int] = 3600
+    #: How every run calls the graph (`chaos.engine.drive` token or `Drive`; None: astream).
+    drive: ClassVar[str | Drive | None] = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -146,6 +150,7 @@ class ChaosMachine(RuleBasedStateMachine):
                 "pass the builder (the machine compiles it with SQLite) or compile with a checkpointer"
             )
         self.sites: list[str] = self.inst.sites()
+        self.how: Drive = parse_drive(self.drive, where=f"{type(self).__name__}.drive")
         self.test_id = f"{type(self).__module__}.{type(self).__qualname__}"
         self.elapsed = 0.0
         self.pending: list[Injection] = []
@@ -265,7 +270,7 @@ class ChaosMachine(RuleBasedStateMachine):
     def _baseline(self) -> Journal:
         """The fault-free baseline (the engine's, memoised per graph, input, config and seed)."""
         spec = TrialSpec(graph=self.inst, input=self.input, seed=self.seed, test_id=self.test_id,
-                         config=self.config, context=self.context, source=self.graph)
+                         config=self.config, context=self.context, source=self.graph, drive=self.how)
         journal = run_baseline(spec, f"machine-baseline-{os.getpid()}-{next(_THREADS)}")
         if self.inst.graph.cache is not None:
             self.inst.graph.clear_cache()
@@ -319,7 +324,7 @@ class ChaosMachine(RuleBasedStateMachine):
         offset = self.elapsed
         journal = Executor(
             self.inst, ctx, input=input, thread_id=self.thread, config=self.config, context=self.context,
-            seed=self.seed, start_at=offset, forget=False, clear_cache=False,
+            seed=self.seed, drive=self.how, start_at=offset, forget=False, clear_cache=False,
             extra_outcomes=((ProcessKilled, "killed"),), thread_outcome=self.status if input is None else None,
         ).execute(steps)
         # The next run starts a millisecond later: runs are never simultaneous, and on the
@@ -329,7 +334,8 @@ class ChaosMachine(RuleBasedStateMachine):
             id=f"{self.test_id}#{len(self.results)}", target=type(self).__name__, seed=self.seed,
             injections=faults, journal=journal, baseline=None, never_fired=ctx.never_fired(),
             nondeterministic=self.nondeterministic, clock="simulated", instrumented=self.inst,
-            chaos_config=run_config(self.config, self.thread), steps=tuple(steps),
+            chaos_config=run_config(self.config, self.thread), steps=tuple(steps), drive=self.how.token,
+            invoke=self.how.token,
         )
 
 
@@ -361,7 +367,7 @@ def chaos_machine(graph: Any, input: Any, *, name: str = "GraphMachine", **optio
     attributes (``faults=``, ``seed=``, ``disable=``, ...). ``chaos_machine(g, x).TestCase``
     is a ready test case."""
     unknown = set(options) - {"config", "context", "faults", "seed", "disable", "nondeterministic",
-                              "max_pending", "max_advance"}
+                              "max_pending", "max_advance", "drive"}
     if unknown:
         raise ChaosUsageError(f"chaos_machine(): unknown option(s) {sorted(unknown)}")
     return type(name, (ChaosMachine,), {"graph": graph, "input": input, **options})

@@ -39,7 +39,8 @@ from chaos.inject import InstrumentedGraph, graph_label, instrument
 from chaos.savers import default_cache
 from chaos.shutdown.result import NOT_FOR_SHUTDOWN, ShutdownResult
 from chaos.shutdown.savers import SaverSpec, make_saver
-from chaos.trial import _silent
+from chaos.engine.drive import Drive
+from chaos.trial import drive_of
 
 Serve = Callable[[Any, Any, dict[str, Any]], Any]
 Resume = Callable[[Any, dict[str, Any]], Any]
@@ -49,12 +50,14 @@ def run_drain_trial(
     graph: UserGraph,
     input: Any,
     *,
-    node: str,
+    node: str | None = None,
     attempts: int | Iterable[int] | None = 1,
+    step: int | None = None,
     saver: SaverSpec = None,
     serve: Serve | None = None,
     resume: Resume | None = None,
-    invoke: str = "async",
+    drive: str | Drive | None = None,
+    invoke: str | None = None,
     seed: int = 0,
     test_id: str = "drain",
     config: dict[str, Any] | None = None,
@@ -71,12 +74,16 @@ def run_drain_trial(
             own checkpointer unless ``saver`` is given).
         node: where the SIGTERM lands: when this node (name or glob) starts an attempt listed
             in ``attempts`` (default: its first), once per trial.
+        step: instead of ``node``, the superstep boundary: drain right after superstep ``step``
+            (``0``: before the first superstep); see `chaos.engine.Sigterm`.
         saver: ``"memory"``, ``"sqlite"`` (default for builders), ``"postgres"``,
             ``"async-postgres"`` (``$CHAOS_POSTGRES_URL``), a checkpointer or a factory.
         serve: service mode: ``serve(graph, input, config)`` runs the graph (sync or async to
-            match ``invoke``); the harness then calls ``resume(graph, config)`` with the same
-            thread (default: ``invoke(None, config, control=RunControl())``).
-        invoke: ``"async"`` (``astream``/``ainvoke``) or ``"sync"``.
+            match ``drive``); the harness then calls ``resume(graph, config)`` with the same
+            thread (default: the drive's call with ``None`` and ``control=RunControl()``).
+        drive: how the runs call the graph (`chaos.engine.drive`: ``"astream"``, the default,
+            ``"ainvoke"``, ``"stream"``, ``"invoke"``, ``"astream_events:v2"``, ...).
+        invoke: deprecated: ``"async"`` is ``drive="astream"``, ``"sync"`` ``drive="stream"``.
         disable: invariant names to turn off.
 
     Returns a `ShutdownResult`; raises `ChaosViolation` on a violated invariant unless
@@ -85,17 +92,21 @@ def run_drain_trial(
     if resume is not None and serve is None:
         raise ChaosUsageError("resume= is for service mode: pass serve= too (or neither)")
     mode = "service" if serve is not None else "harness"
-    is_async = _silent(invoke).is_async
+    how = drive_of(drive, invoke, where="run_drain_trial")
+    if (node is None) == (step is None):
+        raise ChaosUsageError("run_drain_trial(): give node= (SIGTERM when that node starts) or step= (at the "
+                              "superstep boundary after that superstep), one of them")
+    signal = StepSigterm(node, _attempts(attempts)) if node is not None else StepSigterm(step=step)
     for fn, name in ((serve, "serve"), (resume, "resume")):
-        if fn is not None and inspect.iscoroutinefunction(fn) != is_async:
-            want = "an async function" if is_async else "a plain (sync) function"
-            raise ChaosUsageError(f"{name}= must be {want} with invoke={invoke!r}")
+        if fn is not None and inspect.iscoroutinefunction(fn) != how.is_async:
+            want = "an async function" if how.is_async else "a plain (sync) function"
+            raise ChaosUsageError(f"{name}= must be {want} with drive={how.token!r}")
     inst = _instrument(graph, saver)
     try:
         spec = TrialSpec(
             graph=inst, input=input,
-            steps=(StepSigterm(node, _attempts(attempts)), Invoke(), ResumeStep(only_after=("drained",))),
-            seed=seed, test_id=test_id, drive=_silent(invoke), config=config, context=context,
+            steps=(signal, Invoke(), ResumeStep(only_after=("drained",))),
+            seed=seed, test_id=test_id, drive=how, config=config, context=context,
             checks=Checks(tuple(disable), (), tuple(nondeterministic)), source=graph,
             target=graph_label(graph), repro=repro, roles=("baseline", "drain"), serve=serve, resume=resume,
         )

@@ -8,6 +8,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from chaos.engine.drive import Drive, parse_drive
 from chaos.engine.spec import UserGraph
 from chaos.faults import Injection
 from chaos.inject import InstrumentedGraph, graph_label, instrument
@@ -111,6 +112,7 @@ def run_plan(
     nondeterministic: Sequence[str] = (),
     around: Sequence[RunHook] = (),
     test_id: str | None = None,
+    drive: str | Drive | None = None,
     raise_on_violation: bool = True,
 ) -> TrialResult:
     """Run one chaos trial of ``plan`` on ``graph`` (simulated time) and check the invariants.
@@ -122,7 +124,8 @@ def run_plan(
     ``faults_fired`` is off by default: generated plans aim at attempts that may never happen.
     ``seed`` drives jitter and probabilistic faults; ``test_id`` (default: the running pytest
     test) is hashed into fault decisions. ``around`` are run hooks (an ``HttpChaos`` for
-    transport faults: one is created when the plan has any and none is given).
+    transport faults: one is created when the plan has any and none is given). ``drive`` is how
+    the graph is called (`chaos.engine.drive`: ``"ainvoke"``, ``"stream:messages"``, ...).
 
     On a violated invariant, raises `PlanViolation` (an AssertionError) whose message ends with
     the plan as ``chaos.inject(...)`` lines and the seeds that replay it; inside a hypothesis
@@ -146,7 +149,7 @@ def run_plan(
         baseline=baseline_policy(baseline), around=tuple(hooks),
         source=graph if not isinstance(graph, InstrumentedGraph) else inst,
         target=graph_label(graph), roles=(f"plan-baseline{os.getpid()}", f"plan{os.getpid()}"),
-        run_number=next(_RUNS),
+        run_number=next(_RUNS), drive=parse_drive(drive, where="run_plan"),
     )
     result = engine_run(spec)
     in_hypothesis = currently_in_test_context()

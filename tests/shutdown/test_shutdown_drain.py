@@ -55,7 +55,7 @@ def test_the_same_drain_on_a_real_postgresql_server(saver: str, postgres_url: st
 
 
 def test_a_sync_invoke_drains_the_same_way(calls):
-    assert_drained_and_resumed(run_drain_trial(four_node(sync=True), INPUT, node="slow", invoke="sync", test_id="drain-sync"))
+    assert_drained_and_resumed(run_drain_trial(four_node(sync=True), INPUT, node="slow", drive="stream", test_id="drain-sync"))
 
 
 # -- the user's own service wiring ---------------------------------------------------------
