@@ -34,3 +34,23 @@ def test_the_three_old_run_loops_are_gone():
     assert not hasattr(chaos.shutdown.drain, "_run")
     assert not hasattr(chaos.stateful.ChaosMachine, "_MachineContext")
     assert "graph.astream" not in Path(chaos.trial.__file__).read_text()
+
+
+def test_the_dead_code_of_issue_13_stays_gone():
+    # derive_seed, current_run, iter_sites, phase_calls, the never-read fires_before_body
+    # overrides and `node=None if rec else None` (no_partial_writes) were removed.
+    dead = ("derive_seed", "current_run", "iter_sites", "phase_calls", "fires_before_body", "None if rec else None")
+    found = [f"{p.relative_to(ROOT).as_posix()}: {name}" for p in sorted(ROOT.rglob("*.py"))
+             for name in dead if name in p.read_text()]
+    assert found == []
+
+
+def test_the_executor_has_one_driver_for_sync_and_async_drives():
+    from chaos.engine.executor import Executor
+
+    assert not hasattr(Executor, "_amain") and not hasattr(Executor, "_smain")
+    source = (ROOT / "engine" / "executor.py").read_text()
+    # One driver performs every operation of the script: each graph call is written once.
+    assert source.count("async def _main(") == 1
+    for call in ("drv.run(", "drv.arun(", '_call("update_state"', '_call("clear_cache"', ".adelete_thread("):
+        assert source.count(call) == 1, call
