@@ -9,7 +9,7 @@ from chaos.faults import Injection
 from chaos.shutdown import run_drain_trial
 from tests.shutdown import shutdown_graphs as sg
 
-INPUT = {"log": []}
+INPUT: dict[str, list[str]] = {"log": []}
 
 
 @pytest.mark.parametrize("drive", ["ainvoke", "stream:updates", "invoke"])

@@ -10,7 +10,7 @@ from chaos.engine import Invoke, Resume, Sigterm
 from chaos.errors import ChaosUsageError
 from tests.shutdown import shutdown_graphs as sg
 
-INPUT = {"log": []}
+INPUT: dict[str, list[str]] = {"log": []}
 
 
 @pytest.mark.parametrize("drive", ["astream", "ainvoke", "stream", "invoke"])
@@ -29,6 +29,7 @@ def test_a_drain_after_superstep_k_then_the_resume_runs_every_node_exactly_once(
     assert {a.step for a in result.journal.attempts[: resumed.first]} == set(range(1, k + 1))
     # Every node ran exactly once across the drain and the resume (baseline + trial = 2 each).
     assert sorted(sg.CALLS) == sorted(["a", "fast", "slow", "c"] * 2)
+    assert result.baseline is not None
     assert result.output == result.baseline.final_state == {"log": ["a", "fast", "slow", "c"]}
     assert result.verdict == "pass", result.describe_failure()
     assert f"SIGTERM after superstep {k} -> *" in [i.label for i in result.injections]

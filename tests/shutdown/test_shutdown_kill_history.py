@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from chaos.engine import Invoke, Kill, Resume, Sigterm, TrialSpec, UpdateState, Wait, again
+from chaos.engine import Invoke, Kill, Resume, Sigterm, Step, TrialSpec, UpdateState, Wait, again
 from chaos.errors import ChaosUsageError
 from chaos.inject import instrument
 from chaos.shutdown import kill, run_kill_trial
 from tests.shutdown import shutdown_graphs as sg
 
 TARGET = "tests.shutdown.shutdown_graphs:four_node"
-INPUT = {"log": []}
+INPUT: dict[str, list[str]] = {"log": []}
 ONCE = ["a", "fast", "slow", "c"]
 
 
 def test_steps_before_and_after_the_kill_run_on_one_thread_and_the_resume_in_a_new_process() -> None:
-    steps = [Invoke(), Wait(60), Kill("slow"), Invoke(), Resume(), again()]
+    steps: list[Step] = [Invoke(), Wait(60), Kill("slow"), Invoke(), Resume(), again()]
     result = run_kill_trial(TARGET, INPUT, steps=steps, idempotent=["slow"], test_id="kill-history")
     assert result.verdict == "pass", result.describe_failure()
     recs = result.journal.steps
@@ -26,22 +26,24 @@ def test_steps_before_and_after_the_kill_run_on_one_thread_and_the_resume_in_a_n
     # One thread up to the resume; again() is a fresh thread, named as in process.
     assert len({s.thread for s in recs[:4]}) == 1 and recs[4].thread == f"{recs[0].thread}-r3"
     # The simulated 60 s wait happened between the first run and the killed one.
-    assert recs[2].start >= recs[0].end + 60
+    assert recs[0].end is not None and recs[2].start >= recs[0].end + 60
     # Invocation numbers continue across the processes.
     assert sorted({a.invocation for a in result.journal.attempts}) == [0, 1, 2, 3]
     killed = [a for a in result.journal.attempts if a.error == "SIGKILL"]
     assert [(a.node, a.invocation) for a in killed] == [("slow", 1)]
     # The main thread holds both runs' work exactly once; the fresh thread one run's.
     assert result.journal.final_state == {"log": ONCE * 2}
+    assert result.baseline is not None
     assert result.journal.repeat_states == [{"log": ONCE}] == result.baseline.repeat_states
     assert result.checkpoint is not None and result.checkpoint["next"] == ["slow"]
 
 
 def test_the_kill_may_land_in_a_resume_and_update_state_may_precede_it() -> None:
-    steps = [Invoke(), UpdateState({"log": ["edited"]}), Kill("slow"), Invoke(), Resume()]
+    steps: list[Step] = [Invoke(), UpdateState({"log": ["edited"]}), Kill("slow"), Invoke(), Resume()]
     result = run_kill_trial(TARGET, INPUT, steps=steps, idempotent=["slow"], test_id="kill-history-2")
     assert result.verdict == "pass", result.describe_failure()
     assert [s.outcome for s in result.journal.steps] == ["ok", "done", "killed", "ok"]
+    assert result.baseline is not None
     assert result.journal.final_state == {"log": [*ONCE, "edited", *ONCE]} == result.baseline.final_state
 
 
