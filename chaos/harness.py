@@ -281,7 +281,8 @@ class Chaos:
 
         See `chaos.shutdown.run_kill_trial`: SIGTERM, then SIGKILL after ``grace`` real seconds;
         a fresh process resumes from the checkpoint. ``steps``: a whole history with one
-        `chaos.engine.Kill` step (its grace and ``at`` are the Kill's).
+        `chaos.engine.Kill` step (its grace and ``at`` are the Kill's). Every run, in process and
+        in each child, is sealed from the network; ``chaos.http``'s routes answer it everywhere.
         """
         from chaos.shutdown import kill, run_kill_trial
 
@@ -292,6 +293,7 @@ class Chaos:
             durability=durability, resume=resume, idempotent=idempotent, seed=self.seed,
             test_id=self._next_id(), nondeterministic=nondeterministic,
             disable=[*self.disable, *disable], repro=self.repro, raise_on_violation=False,
+            around=list(self.around),
         )
         return self._record(result, raise_on_violation)
 

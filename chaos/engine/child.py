@@ -39,7 +39,7 @@ from chaos.engine.drive import parse_drive
 from chaos.engine.executor import Executor
 from chaos.engine.steps import RUN_STEPS, Invoke, Kill, Resume, Step, UpdateState, Wait
 from chaos.errors import ChaosError
-from chaos.journal import AttemptRecord, EventRecord, Journal, StepRecord, _jsonable
+from chaos.journal import AttemptRecord, EventRecord, HttpRecord, Journal, StepRecord, _jsonable
 
 #: Real seconds the child waits for the kill node's siblings to finish and be saved.
 SETTLE_LIMIT = 20.0
@@ -191,6 +191,7 @@ def child_main(spec: dict[str, Any], ready: Any) -> None:
             data = {**out, "cpu": time.process_time(), "attempts": [a.to_json() for a in list(ctx.journal.attempts)],
                     "events": [e.to_json() for e in list(ctx.journal.events)],
                     "steps": [s.to_json() for s in list(ctx.journal.steps)],
+                    "http": [h.to_json() for h in list(ctx.journal.http)],
                     "repeat_states": list(ctx.journal.repeat_states)}
             with open(journal_path, "ab") as f:
                 f.write((json.dumps(_jsonable(data)) + "\n").encode())
@@ -202,7 +203,8 @@ def child_main(spec: dict[str, Any], ready: Any) -> None:
         saved.add(task_id)
         dump()
 
-    saver = _tracking(open_saver(spec["saver"], spec["dir"]), on_saved)
+    raw_saver = open_saver(spec["saver"], spec["dir"])
+    saver = _tracking(raw_saver, on_saved)
     kill = spec.get("kill")
     durability = spec.get("durability")
     controls: list[Any] = []
@@ -235,13 +237,20 @@ def child_main(spec: dict[str, Any], ready: Any) -> None:
 
     inst = _build(load_target(spec["target"]), saver, kill, on_hold)
     # ``prepare`` (picklable, optional): the run hooks, config and context the parent's runs had
-    # (the zero-code suite's sealed network, environment and store), rebuilt here.
-    around: Sequence[Any] = ()
+    # (the zero-code suite's sealed network, environment and store), rebuilt here; without it,
+    # the parent's own hooks (its routes), pickled. Either way completed into the sealed network
+    # (`chaos.engine.seal`): no request leaves this process but to the checkpointer, cache, store.
+    from chaos.engine.seal import revive_routes, sealed_hooks, services_of
+
+    around: Sequence[Any] = tuple(spec.get("around") or ())
+    for hook in around:
+        revive_routes(hook)
     run_cfg: dict[str, Any] | None = spec.get("config")
-    run_ctx: Any = None
+    run_ctx: Any = spec.get("context")
     if spec.get("prepare") is not None:
         around, prepared_cfg, run_ctx = spec["prepare"](inst)
         run_cfg = prepared_cfg if prepared_cfg is not None else run_cfg
+    around = sealed_hooks(around, services_of(inst.graph, raw_saver))
     from chaos.engine.executor import run_config
 
     cfg = run_config(run_cfg, spec["thread_id"])
@@ -424,11 +433,12 @@ def _journal(data: dict[str, Any]) -> Journal:
     j.attempts = [AttemptRecord(**a) for a in data.get("attempts", [])]
     j.events = [EventRecord(**e) for e in data.get("events", [])]
     j.steps = [StepRecord(**s) for s in data.get("steps", [])]
+    j.http = [HttpRecord(**h) for h in data.get("http", [])]
     j.outcome = data.get("outcome", "unknown")
     j.error, j.error_message = data.get("error"), data.get("error_message")
     j.final_state = data.get("final_state")
     j.repeat_states = list(data.get("repeat_states", []))
-    j.duration = max([a.end or a.start for a in j.attempts] + [e.time for e in j.events]
+    j.duration = max([a.end or a.start for a in j.attempts] + [e.time for e in j.events] + [h.time for h in j.http]
                      + [s.end or s.start for s in j.steps] + [0.0])
     return j
 
@@ -498,6 +508,8 @@ def execute_killed(spec: Any, thread_id: str, baseline: Journal | None = None) -
 
         raise ChaosUsageError("a Kill step needs the graph as MODULE:ATTR (kill_options={'target': ...}) "
                               "so a child process can import it")
+    from chaos.engine.seal import child_hooks, picklable_or_error
+
     before, killed_step, after = split_kill_steps(spec.steps)
     at = len(before)
     module = target.partition(":")[0]
@@ -507,6 +519,8 @@ def execute_killed(spec: Any, thread_id: str, baseline: Journal | None = None) -
               "thread_id": thread_id, "input": spec.input, "durability": opts.get("durability"),
               "on_sigterm": opts.get("on_sigterm", "drain"), "drive": spec.drive.token, "seed": spec.seed,
               "config": spec.config, "prepare": opts.get("prepare"),
+              "around": opts["hooks"] if "hooks" in opts else child_hooks(spec.around, opts.get("prepare")),
+              "context": picklable_or_error(spec.context, "the run context (context=)"),
               "first_phase": "pre" if before else "run"}
     segments: list[tuple[int, dict[str, Any]]] = []  # (index of the segment's first step, child data)
     try:
@@ -516,15 +530,16 @@ def execute_killed(spec: Any, thread_id: str, baseline: Journal | None = None) -
             segments.append((0, pre))
             runs, outcome = _runs(_journal(pre).steps)
             offset = _journal(pre).duration
-        started = time.monotonic()
         first, kill_event, exit_detail = _killed_run(
             {**common, "phase": "run", "steps": [killed_step], "runs_before": runs, "thread_outcome": outcome,
              "kill": {"node": kill.node, "at": kill.at}, "siblings": _siblings(baseline, kill.node, runs),
              "offset": offset}, kill, timeout, workdir, module)
         segments.append((at + 1, first))
         runs += 1
-        # The next child's clock starts after everything the killed one could have stamped.
-        offset += time.monotonic() - started + 1.0
+        # The next child's clock starts after everything the killed one could have stamped: it
+        # lived at most ``timeout`` real seconds. Not its measured wall time: the next child's
+        # checkpoint ids (and the task and interrupt ids derived from them) would vary run to run.
+        offset += timeout + 1.0
         second: dict[str, Any] = {}
         if after:
             second = _plain_run({**common, "phase": "post", "steps": after, "runs_before": runs, "offset": offset,
@@ -559,6 +574,8 @@ def execute_killed(spec: Any, thread_id: str, baseline: Journal | None = None) -
             a.end = None if a.end is None else a.end + offset
         for ev in j.events:
             ev.time += offset
+        for h in j.http:
+            h.time += offset
         for s in j.steps:
             s.index += base
             s.start += offset
@@ -566,6 +583,7 @@ def execute_killed(spec: Any, thread_id: str, baseline: Journal | None = None) -
             s.first, s.last = s.first + first_attempt, s.last + first_attempt
         journal.attempts += j.attempts
         journal.events += j.events
+        journal.http += j.http
         journal.steps += j.steps
         journal.repeat_states += j.repeat_states
         offset += j.duration

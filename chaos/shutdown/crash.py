@@ -22,7 +22,7 @@ each child's shifted to start where the previous one ended (``clock="real"``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 from langgraph.checkpoint.memory import InMemorySaver
@@ -32,6 +32,7 @@ from chaos.engine.judge import judge
 from chaos.engine.run import Execution, assemble, execute_spec
 from chaos.engine.spec import Checks, TrialSpec
 from chaos.engine.drive import Drive
+from chaos.engine.executor import RunHook
 from chaos.engine.steps import Invoke, Resume, Step
 from chaos.engine.steps import Kill as KillStep
 from chaos.errors import ChaosUsageError
@@ -71,6 +72,8 @@ def run_kill_trial(
     repro: str | None = None,
     raise_on_violation: bool = True,
     timeout: float = 60.0,
+    around: Sequence[RunHook] = (),
+    prepare: Callable[[Any], tuple[Sequence[RunHook], dict[str, Any] | None, Any]] | None = None,
 ) -> ShutdownResult:
     """Kill the process running ``node`` of ``target``, resume in a new one, and check it.
 
@@ -94,7 +97,16 @@ def run_kill_trial(
             ``ainvoke(None, {"configurable": {"thread_id": ...}}, control=RunControl())``.
         idempotent: nodes whose rerun after a kill is harmless (no ``duplicate_effects``).
         timeout: real seconds a child may take before the trial fails as a harness error.
+        around: run hooks of every run, in process and in the children (``chaos.http``: its
+            routes answer the children's requests too; they are pickled to reach them).
+        prepare: instead, a picklable ``(inst) -> (hooks, config, context)`` each child calls
+            to build its hooks (routes with lambdas, model fakes).
+
+    Every run of the trial, the fault-free baseline in process and each child process, is
+    sealed from the network (`chaos.engine.seal`): requests are answered by the routes of
+    ``around`` (or ``prepare``), and no socket opens but to the checkpointer, cache and store.
     """
+    from chaos.engine.seal import child_hooks, sealed_hooks, services_of
     from chaos.trial import drive_of
 
     history = _kill_steps(node, fault, steps)
@@ -108,12 +120,15 @@ def run_kill_trial(
             inst.check_injections([Injection.of(fault, node, 1, times=1)])
             raise ChaosUsageError(f"kill trials aim at one top-level node by name; {node!r} is not one")
         saver_spec = f"postgres:{postgres_url()}" if saver == "postgres" else saver
+        hooks = list(around)
         spec = TrialSpec(
             graph=inst, input=input, steps=history, drive=drive_of(drive, None, where="run_kill_trial"),
             seed=seed, test_id=test_id, checks=Checks(tuple(disable), (), tuple(nondeterministic)),
             source=graph, target=target, repro=repro, roles=("baseline", "kill"),
+            around=tuple(sealed_hooks(hooks, services_of(inst.graph))),
             kill_options={"target": target, "saver": saver_spec, "durability": durability,
-                          "on_sigterm": on_sigterm, "resume": resume, "timeout": timeout},
+                          "on_sigterm": on_sigterm, "resume": resume, "timeout": timeout,
+                          "prepare": prepare, "hooks": child_hooks(hooks, prepare)},
         )
         ex = execute_spec(spec)
     finally:

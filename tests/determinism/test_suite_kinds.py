@@ -59,12 +59,6 @@ def stable(result: TrialResult, kill: bool) -> str:
     return json.dumps(strip(json.loads(text)), sort_keys=True)
 
 
-#: Graphs whose kill trial's child process is not sealed (its requests and httpx calls reach
-#: DNS: "Name or service not known"), so its journal depends on the network; found by this
-#: test, reported (zero-code kill children, chaos.engine.child), not judged here.
-KILL_UNSEALED = frozenset({"levers"})
-
-
 def plan(graph: str) -> tuple[Chaos, Any, Any]:
     """A fresh harness and instrumented copy of ``graph`` (no cache or checkpoint carried over
     from another rerun), and its suite."""
@@ -96,8 +90,6 @@ def test_every_suite_kind_replays_one_verdict_and_journal(graph: str) -> None:
     assert planned | set(suite.absent) == set(ALL_KINDS), "every kind is planned or absent with a reason"
     for index, case in enumerate(suite.cases):
         kill = case.mode == "kill"
-        if kill and graph in KILL_UNSEALED:
-            continue
         seen = {rerun(graph, index) for _ in range(KILL_REPEATS if kill else REPEATS)}
         assert len(seen) == 1, f"{case.name} on {graph} gave {len(seen)} different histories"
         assert '"nondeterministic"' not in next(iter(seen)), f"{case.name}: every source here is controlled"

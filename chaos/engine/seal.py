@@ -1,0 +1,181 @@
+"""The sealed network of a kill trial: the in-process runs and every child process alike.
+
+No request may leave a trial. The in-process trials of the zero-code suite are sealed by their
+`chaos.http.HttpChaos` (``seal=True``); a kill trial's history runs partly in child processes,
+and each child must be sealed the same way, with the same routes and model fakes, whichever
+front end started it (the suite, `chaos.Chaos.kill`, `chaos.shutdown.run_kill_trial`):
+
+- the run hooks reach the child: the front end's ``prepare`` (a picklable callable that
+  rebuilds them there), or else the parent's own hooks, pickled (`child_hooks`);
+- `sealed_hooks` then completes them: an `HttpChaos` router when none is among them (every
+  client library answered by routes, a request no route answers is an error, never the
+  network), and innermost a backstop that refuses every IP socket and every name lookup but
+  those of the graph's own checkpointer, cache and store (`sealed_sockets` of
+  `chaos.http.seal`, plus `getaddrinfo`: a client nobody routes resolves its host before it
+  connects, and a DNS query is a request that left the process).
+
+Refused connections and lookups are journaled as ``CONNECT`` / ``RESOLVE`` records of
+``Journal.http`` with the attempt that made them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import pickle
+import socket
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+from chaos.context import RunContext
+from chaos.engine.executor import RunHook
+from chaos.errors import ChaosUsageError
+from chaos.http.seal import Endpoint, SealedNetworkError, sealed_sockets, service_endpoints
+
+#: Host names that name the loopback interface (allowed to resolve when a service is there).
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+_resolver_lock = threading.Lock()
+
+
+def _journal_refused(ctx: RunContext, method: str, where: str) -> None:
+    from chaos.inject import current_attempt
+    from chaos.journal import HttpRecord
+
+    att = current_attempt()
+    ctx.journal.http.append(HttpRecord(
+        node=att.node if att else None, task=att.task if att else None, attempt=att.attempt if att else None,
+        method=method, url=where, time=ctx.now(), delivered=False, error="SealedNetworkError",
+    ))
+
+
+def _numeric(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+@contextmanager
+def sealed_resolver(allow: Iterable[Endpoint], on_refused: Callable[[str], None]) -> Iterator[None]:
+    """Refuse every name lookup (``socket.getaddrinfo``) for the block but numeric addresses
+    and the hosts of ``allow`` (loopback names when a service listens on loopback)."""
+    hosts = {h for h, _ in allow}
+    if any(h.startswith("127.") or h == "::1" for h in hosts):
+        hosts |= _LOOPBACK_NAMES
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None or not isinstance(name, str) or _numeric(name) or name.lower() in hosts:
+            return real(host, *args, **kwargs)
+        on_refused(name)
+        raise SealedNetworkError(
+            f"chaos: sealed network: a lookup of {name!r} was refused. No request leaves a trial, "
+            "its child processes included (a DNS query is one): the only hosts allowed are the graph's "
+            "own checkpointer, cache and store. Answer HTTP from a route (chaos.http) instead."
+        )
+
+    with _resolver_lock:
+        socket.getaddrinfo = getaddrinfo
+    try:
+        yield
+    finally:
+        with _resolver_lock:
+            socket.getaddrinfo = real
+
+
+def network_seal(allow: Iterable[Endpoint]) -> RunHook:
+    """A run hook: sockets and lookups refused but for ``allow``, each refusal journaled."""
+    endpoints = frozenset(allow)
+
+    @contextmanager
+    def hook(ctx: RunContext) -> Iterator[None]:
+        with ExitStack() as stack:
+            stack.enter_context(sealed_sockets(
+                endpoints, lambda where: _journal_refused(ctx, "CONNECT", f"tcp://{where[0]}:{where[1]}")))
+            stack.enter_context(sealed_resolver(endpoints, lambda name: _journal_refused(ctx, "RESOLVE", f"dns://{name}")))
+            yield
+
+    return hook
+
+
+def services_of(graph: Any, *extra: Any) -> frozenset[Endpoint]:
+    """The addresses of ``graph``'s checkpointer, cache and store (and of ``extra`` objects)."""
+    saver = getattr(graph, "checkpointer", None)
+    inner = getattr(saver, "inner", None)
+    return service_endpoints(saver, inner, getattr(inner, "inner", None), getattr(graph, "cache", None),
+                             getattr(graph, "store", None), *extra)
+
+
+def _revived(response: Any) -> Any:
+    """An unpickled ``httpx.Response`` with its body readable again (httpx pickles a response
+    without its stream: respx would answer ``StreamClosed``)."""
+    import httpx
+
+    if isinstance(response, httpx.Response) and hasattr(response, "_content"):
+        return httpx.Response(response.status_code, headers=response.headers, content=response.content,
+                              extensions={"http_version": response.http_version.encode()})
+    return response
+
+
+def revive_routes(hook: Any) -> None:
+    """Make the routes of an unpickled `HttpChaos` answer as they did in the parent."""
+    from chaos.http import HttpChaos
+
+    if not isinstance(hook, HttpChaos):
+        return
+    for router in (hook.router, *hook.routers):
+        for route in router.routes:
+            value = route.return_value
+            if value is not None:
+                route.return_value = _revived(value)
+            effect = route.side_effect
+            if isinstance(effect, (list, tuple)):
+                route.side_effect = [_revived(e) for e in effect]
+
+
+def sealed_hooks(hooks: Sequence[RunHook], allow: Iterable[Endpoint]) -> list[RunHook]:
+    """``hooks`` completed into a sealed network (see the module doc): an `HttpChaos` router
+    when none is among them, and the socket and lookup backstop innermost."""
+    from chaos.http import HttpChaos
+
+    endpoints = frozenset(allow)
+    out = list(hooks)
+    if not any(isinstance(h, HttpChaos) for h in out):
+        out.append(HttpChaos(seal=True, allow=endpoints))
+    out.append(network_seal(endpoints | {e for h in out if isinstance(h, HttpChaos) for e in h.allow}))
+    return out
+
+
+def picklable_or_error(value: Any, what: str) -> Any:
+    """``value``, checked to reach a kill trial's child process (pickled by the forkserver)."""
+    try:
+        pickle.dumps(value)
+    except Exception as exc:  # any pickling failure: the child could not rebuild it
+        raise ChaosUsageError(
+            f"{what} {value!r} cannot be sent to a kill trial's child process ({type(exc).__name__}: {exc}); "
+            "give a picklable value (a module-level class or function), or build it in the child with "
+            "prepare=, a module-level function (inst) -> (hooks, config, context)"
+        ) from exc
+    return value
+
+
+def child_hooks(hooks: Sequence[RunHook], prepare: Any) -> Sequence[RunHook]:
+    """What a kill trial sends its children to rebuild the runs' hooks with: nothing when a
+    ``prepare`` callable rebuilds them there, else the hooks themselves (pickled by the
+    forkserver); a usage error naming the fix when they cannot be pickled."""
+    if prepare is not None:
+        if not callable(prepare):
+            raise ChaosUsageError(f"prepare={prepare!r}: give a picklable callable (inst) -> (hooks, config, context)")
+        return ()
+    for hook in hooks:
+        # Every child runs with the same routes as the in-process runs: routes without lambdas
+        # (respond(...), return_value) pickle.
+        picklable_or_error(hook, "the run hook")
+    return tuple(hooks)
+
+
+__all__ = ["child_hooks", "network_seal", "picklable_or_error", "revive_routes", "sealed_hooks", "sealed_resolver", "services_of"]
