@@ -24,7 +24,8 @@ A scenario file (``*.chaos.toml``)::
     kind = "invoke"                # is shorthand for invoke, wait 299, again
     [[steps]]
     kind = "resume"                # or: wait (seconds), again (input, thread), update_state
-    value = "approved"             # (values, as_node)
+    value = "approved"             # (values, as_node), sigterm (node, attempts | step),
+                                   # kill (node, at, grace): they arm the run step after them
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from chaos.engine.steps import SAME, Invoke, Resume, Step, UpdateState, Wait, repeat_steps, validate_steps
+from chaos.engine.steps import (SAME, Invoke, Kill, Resume, Sigterm, Step, UpdateState, Wait, repeat_steps,
+                                validate_steps)
 from chaos.errors import ChaosUsageError
 # The kinds are defined once, in chaos.fault_kinds; re-exported here for older imports.
 from chaos.fault_kinds import FAULT_KINDS as FAULT_KINDS
@@ -147,8 +149,12 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         raise ScenarioError(path, "scenario.config", "must be a table, e.g. config = { recursion_limit = 1000 }", where("config"))
 
     raw_faults = doc.get("faults", [])
-    if not isinstance(raw_faults, list) or not raw_faults:
-        raise ScenarioError(path, "faults", "a scenario needs at least one [[faults]] table (kind = ..., node = ...)", None)
+    raw_steps = doc.get("steps")
+    signal_steps = isinstance(raw_steps, list) and any(
+        isinstance(t, dict) and t.get("kind") in SIGNAL_STEPS for t in raw_steps)
+    if not isinstance(raw_faults, list) or (not raw_faults and not signal_steps):
+        raise ScenarioError(path, "faults", "a scenario needs at least one [[faults]] table (kind = ..., node = ...) "
+                            "or a sigterm/kill step in [[steps]]", None)
     specs = [_parse_fault(path, lines, i, raw) for i, raw in enumerate(raw_faults)]
     shutdown = [i for i, raw in enumerate(raw_faults) if raw.get("kind") in SHUTDOWN_KINDS]
     if shutdown and len(specs) > 1:
@@ -170,7 +176,6 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         )
     if repeat and shutdown:
         raise ScenarioError(path, "scenario.repeat", "repeat does not combine with sigterm/kill faults", where("repeat"))
-    raw_steps = doc.get("steps")
     if raw_steps is not None and "repeat" in head:
         raise ScenarioError(
             path, "scenario.repeat", "give either repeat or [[steps]], not both: repeat = [w, ...] is shorthand for "
@@ -179,8 +184,26 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         )
     if raw_steps is not None and shutdown:
         raise ScenarioError(path, "steps", "[[steps]] does not combine with sigterm/kill faults (their trial's steps "
-                            "are fixed: interrupt, then resume); put the steps in another scenario", lines.table("steps"))
+                            "are fixed: interrupt, then resume); write the signal as a step instead: [[steps]] "
+                            "kind = \"sigterm\" (or \"kill\") node = ..., before the run it interrupts",
+                            lines.table("steps"))
     steps = _parse_steps(path, lines, raw_steps) if raw_steps is not None else repeat_steps([float(w) for w in repeat])
+    if any(isinstance(s, Kill) for s in steps):
+        if checkpointer == "memory":
+            raise ScenarioError(
+                path, "scenario.checkpointer", "a kill step needs a checkpointer that outlives the process: "
+                "use \"sqlite\" or \"postgres\"", where("checkpointer"),
+            )
+        if specs:
+            raise ScenarioError(path, "faults", "a scenario with a kill step has no [[faults]] (its runs are in child "
+                                "processes, which take the kill only); put the faults in another scenario",
+                                lines.table("faults"))
+        from chaos.engine.child import split_kill_steps
+
+        try:
+            split_kill_steps(steps)
+        except ChaosUsageError as exc:
+            raise ScenarioError(path, "steps", str(exc), lines.table("steps")) from None
     idempotent = head.get("idempotent", [])
     if not isinstance(idempotent, list) or not all(isinstance(n, str) for n in idempotent):
         raise ScenarioError(path, "scenario.idempotent", "must be an array of node names whose rerun is harmless", where("idempotent"))
@@ -260,7 +283,11 @@ STEP_KEYS: dict[str, set[str]] = {
     "resume": {"value"},
     "wait": {"seconds"},
     "update_state": {"values", "as_node"},
+    "sigterm": {"node", "attempts", "step"},
+    "kill": {"node", "at", "grace"},
 }
+#: Step kinds that arm the run step after them with a signal.
+SIGNAL_STEPS = ("sigterm", "kill")
 
 
 def _parse_steps(path: Path, lines: _Lines, raw: Any) -> tuple[Step, ...]:
@@ -295,6 +322,16 @@ def _parse_steps(path: Path, lines: _Lines, raw: Any) -> tuple[Step, ...]:
                 if "seconds" not in item:
                     raise ScenarioError(path, f"{label}.seconds", "a wait step needs seconds = N", line)
                 out.append(Wait(item["seconds"]))
+            elif kind == "sigterm":
+                out.append(_sigterm_step(path, label, item, at))
+            elif kind == "kill":
+                node, grace = item.get("node"), item.get("grace", 0.05)
+                if not isinstance(node, str) or not node:
+                    raise ScenarioError(path, f"{label}.node", "a kill step needs node = \"NAME\" (the node to kill)",
+                                        at("node"))
+                if not isinstance(grace, NUMBER) or isinstance(grace, bool):
+                    raise ScenarioError(path, f"{label}.grace", f"{grace!r}: give the grace period in seconds", at("grace"))
+                out.append(Kill(node, item.get("at", "end"), float(grace)))
             else:
                 if "values" not in item:
                     raise ScenarioError(path, f"{label}.values", "an update_state step needs values = { ... }", line)
@@ -307,6 +344,27 @@ def _parse_steps(path: Path, lines: _Lines, raw: Any) -> tuple[Step, ...]:
         return validate_steps(out, where="steps")
     except ChaosUsageError as exc:
         raise ScenarioError(path, "steps", str(exc), lines.table("steps")) from None
+
+
+def _sigterm_step(path: Path, label: str, item: dict[str, Any], at: Any) -> Sigterm:
+    """A ``kind = "sigterm"`` table: ``node`` (and ``attempts``) or ``step``."""
+    node, step, attempts = item.get("node"), item.get("step"), item.get("attempts", 1)
+    if node is not None and not isinstance(node, str):
+        raise ScenarioError(path, f"{label}.node", f"{node!r} must be a node name or glob (a string)", at("node"))
+    if step is not None and (not isinstance(step, int) or isinstance(step, bool)):
+        raise ScenarioError(path, f"{label}.step", f"{step!r} must be a superstep number, e.g. step = 2", at("step"))
+    if node is None and step is None:
+        raise ScenarioError(path, label, "a sigterm step needs node = \"NAME\" (when it starts) or step = K (the "
+                            "superstep boundary after superstep K)", at("kind"))
+    if not (isinstance(attempts, int) or (isinstance(attempts, list) and all(isinstance(a, int) for a in attempts))):
+        raise ScenarioError(path, f"{label}.attempts", f"{attempts!r} must be an attempt number or an array of them",
+                            at("attempts"))
+    if step is not None:
+        if "attempts" in item:
+            raise ScenarioError(path, f"{label}.attempts", "attempts aims a node's SIGTERM; a step = K signal "
+                                "lands at a superstep boundary: remove attempts", at("attempts"))
+        return Sigterm(node, step=step)  # node and step together: the step's own error, naming both
+    return Sigterm(node, tuple(attempts) if isinstance(attempts, list) else attempts)
 
 
 ROUTE_KEYS = {"method", "url", "url_prefix", "status", "json", "text", "headers"}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chaos.engine.steps import Invoke, Step
+from chaos.engine.steps import Invoke, Kill, Step
 from chaos.faults import Injection
 
 
@@ -93,6 +93,11 @@ class Scenario:
         """``"sigterm"`` or ``"kill"`` when this scenario is a drain or kill trial."""
         kinds = {f.injection.fault.kind for f in self.faults} & {"sigterm", "kill"}
         return kinds.pop() if kinds else None
+
+    @property
+    def kill_step(self) -> Kill | None:
+        """The ``kind = "kill"`` step of ``[[steps]]``, if any (its history runs in child processes)."""
+        return next((s for s in self.steps if isinstance(s, Kill)), None)
 
     @property
     def injections(self) -> list[Injection]:

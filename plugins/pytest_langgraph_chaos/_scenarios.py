@@ -70,7 +70,7 @@ class ScenarioItem(ChaosItem):
 
         config = self.config
         sc = self.scenario
-        if sc.shutdown_kind is not None:
+        if sc.shutdown_kind is not None or sc.kill_step is not None:
             self.record(self._shutdown_trial(config.stash[SEED_KEY], repro_command(config, self.nodeid)))
             return
         result = run_trial(
@@ -96,10 +96,13 @@ class ScenarioItem(ChaosItem):
         from chaos.targets import load_target
 
         sc = self.scenario
-        inj = sc.injections[0]
         disable = [*self.config.getini("chaos_disable"), *sc.disable]
         common: dict[str, Any] = dict(seed=seed, test_id=self.nodeid, nondeterministic=sc.nondeterministic,
                       disable=disable, repro=repro, raise_on_violation=False)
+        if sc.kill_step is not None:  # [[steps]] with a kill: the history runs in child processes
+            return run_kill_trial(sc.target, sc.inputs[self.input_index], steps=sc.steps, saver=sc.checkpointer,
+                                  idempotent=sc.idempotent, around=[_http_for(sc)] if sc.uses_http else [], **common)
+        inj = sc.injections[0]
         if sc.shutdown_kind == "sigterm":
             result = run_drain_trial(
                 load_target(sc.target), sc.inputs[self.input_index], node=inj.node,
