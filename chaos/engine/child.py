@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -126,7 +127,20 @@ def _hold_node(builder: Any, node: str, at: str, on_hold: Callable[[], None]) ->
         runnable.func = held_sync
     if afunc is not None:
         if isinstance(afunc, functools.partial) and afunc.func is run_in_executor and sync is not None:
-            runnable.afunc = functools.wraps(held_sync)(functools.partial(run_in_executor, None, held_sync))
+            # A sync body under an async drive: it runs in the loop's executor, but the hold is on
+            # the loop. Held on the executor's (one) thread, it would keep the node's other Send
+            # copies from ever starting; here every copy does its work and is held, and the kill
+            # lands on all of them.
+            body = sync
+
+            @functools.wraps(sync)
+            async def held_in_executor(*args: Any, **kwargs: Any) -> Any:
+                if at == "end":
+                    await run_in_executor(None, body, *args, **kwargs)
+                on_hold()
+                await asyncio.get_running_loop().create_future()
+
+            runnable.afunc = held_in_executor
         else:
             @functools.wraps(afunc)
             async def held_async(*args: Any, **kwargs: Any) -> Any:
@@ -216,24 +230,35 @@ def child_main(spec: dict[str, Any], ready: Any) -> None:
     else:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
+    # The tasks of the killed superstep in the baseline, one entry per task: the node's own Send
+    # copies and each sibling copy count, so the kill waits for every one of them.
+    expected = Counter(spec.get("siblings", ()))
+    copies = max(expected.pop(kill["node"], 1), 1) if kill else 1
+    held: list[AttemptRecord] = []
+
     def settle_then_ready(rec: AttemptRecord) -> None:
-        expected = set(spec.get("siblings", ()))
         deadline = time.monotonic() + SETTLE_LIMIT
         while time.monotonic() < deadline:
-            siblings = [a for a in list(ctx.journal.attempts) if a.step == rec.step and a is not rec]
-            started = {a.node for a in siblings}
-            done = expected <= started and all(a.outcome != "unknown" for a in siblings)
+            siblings = [a for a in list(ctx.journal.attempts) if a.step == rec.step and a.node != rec.node]
+            started = Counter(node for node, _ in {(a.node, a.task) for a in siblings})
+            done = all(started[n] >= c for n, c in expected.items()) and all(a.outcome != "unknown" for a in siblings)
             ok = durability == "exit" or all(a.task_id in saved for a in siblings if a.outcome == "ok")
-            if done and ok:
+            if done and ok and len(held) >= copies:
                 break
             time.sleep(0.002)
-        ctx.event("ready", rec.node, f"{rec.task} held at the {kill['at'] if kill else '?'} of attempt {rec.attempt}")
+        tasks = ", ".join(sorted(a.task for a in list(held))) if len(held) > 1 else rec.task
+        ctx.event("ready", rec.node, f"{tasks} held at the {kill['at'] if kill else '?'} of attempt {rec.attempt}")
         dump()
         ready.send(rec.task)
 
     def on_hold() -> None:
         rec = current_attempt()
-        threading.Thread(target=settle_then_ready, args=(rec,), daemon=True).start()
+        assert rec is not None
+        with lock:
+            held.append(rec)
+            first = len(held) == 1
+        if first:  # one waiter: the kill lands once every copy of the node is held
+            threading.Thread(target=settle_then_ready, args=(rec,), daemon=True).start()
 
     inst = _build(load_target(spec["target"]), saver, kill, on_hold)
     # ``prepare`` (picklable, optional): the run hooks, config and context the parent's runs had
@@ -444,12 +469,15 @@ def _journal(data: dict[str, Any]) -> Journal:
 
 
 def _siblings(baseline: Journal | None, node: str, invocation: int = 0) -> list[str]:
-    """The nodes that run in the kill node's first superstep of the killed run, in the baseline."""
+    """The tasks of the kill node's first superstep of the killed run, in the baseline, by node
+    (one entry per task: a Send fan-out's copies each count, the kill node's own included)."""
     if baseline is None:
         return []
     attempts = [a for a in baseline.attempts if a.invocation == invocation] or baseline.attempts
     step = next((a.step for a in attempts if a.node == node), None)
-    return sorted({a.node for a in attempts if a.step == step and a.node != node and step is not None})
+    if step is None:
+        return []
+    return sorted(n for n, _ in {(a.node, a.task) for a in attempts if a.step == step and a.outcome != "cached"})
 
 
 #: Steps a kill trial's history may have before its Kill (on the trial's thread) and after it.
@@ -551,13 +579,15 @@ def execute_killed(spec: Any, thread_id: str, baseline: Journal | None = None) -
             shutil.rmtree(workdir, ignore_errors=True)
     journals = [(base, _journal(_account(data))) for base, data in segments]
     killed_journal = journals[-2][1] if after else journals[-1][1]
-    killed = next((a for a in killed_journal.attempts if a.node == kill.node and a.outcome == "unknown"), None)
-    if killed is not None:
-        killed.error, killed.error_message = exit_detail, f"the process died mid-attempt ({kill_event})"
-        from chaos.shutdown.faults import Kill as KillFault
+    # Every copy of the node the kill caught (a Send fan-out's copies run in one superstep).
+    killed_all = [a for a in killed_journal.attempts if a.node == kill.node and a.outcome == "unknown"]
+    killed = killed_all[0] if killed_all else None
+    from chaos.shutdown.faults import Kill as KillFault
 
-        fault = KillFault(kill.grace, kill.at)
-        killed.fault, killed.fault_kind = fault.describe(), fault.kind
+    fault = KillFault(kill.grace, kill.at)
+    for att in killed_all:
+        att.error, att.error_message = exit_detail, f"the process died mid-attempt ({kill_event})"
+        att.fault, att.fault_kind = fault.describe(), fault.kind
     for rec in killed_journal.steps:
         if rec.outcome == "unknown":
             rec.outcome = "killed"
@@ -598,7 +628,7 @@ def execute_killed(spec: Any, thread_id: str, baseline: Journal | None = None) -
     if killed is not None:
         ctx.fired[spec.signal_injections()[0]] += 1
         ctx.landed = killed
-    extra = {"kill_event": kill_event, "exit_detail": exit_detail, "killed": killed,
+    extra = {"kill_event": kill_event, "exit_detail": exit_detail, "killed": killed, "killed_all": killed_all,
              "split": split, "checkpoint": second.get("checkpoint"),
              "calls": second.get("calls", []), "resume_outcome": second.get("outcome", "not run")}
     return ctx, journal, extra

@@ -150,9 +150,15 @@ def kill_result(
     ex.journal.final_state = _revive_messages(ex.journal.final_state)
     extra = ex.extra
     killed = extra["killed"]
+    # The resume is the first run step after the killed one; later steps (again(), ...) are not.
+    steps = ex.journal.steps
+    at = next((i for i, s in enumerate(steps) if s.outcome == "killed"), None)
+    resume = next((s for s in steps[at + 1:] if s.kind in ("invoke", "resume") and s.outcome != "skipped"), None) \
+        if at is not None else None
     result = assemble(
         ex, ShutdownResult, kind="kill", mode="child process", node=node,
         step=killed.step if killed else None, task=killed.task if killed else None, split=extra["split"],
+        resume_end=resume.last if resume is not None and resume is not steps[-1] else None,
         interrupted_outcome="killed", interrupted_error=extra["exit_detail"], signal_handled=None,
         checkpoint=extra["checkpoint"], calls=[RunCall(**c) for c in extra["calls"]],
         resume_outcome=extra["resume_outcome"], idempotent=tuple(idempotent), kill_at=fault.at,

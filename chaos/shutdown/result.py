@@ -66,8 +66,11 @@ class ShutdownResult(TrialResult):
     #: Superstep (``langgraph_step``) and task label of the attempt the signal landed in.
     step: int | None = None
     task: str | None = None
-    #: Attempts ``journal.attempts[:split]`` belong to the interrupted run.
+    #: Attempts ``journal.attempts[:split]`` belong to the interrupted run (and the steps before
+    #: it), ``[split:resume_end]`` to the resume (None: to the end; a kill history's steps after
+    #: its resume, such as ``again()``, are not the resume's).
     split: int = 0
+    resume_end: int | None = None
     #: How the interrupted run ended: drained, ok (ran to completion), error, killed, exited.
     interrupted_outcome: str = "unknown"
     interrupted_error: str | None = None
@@ -87,7 +90,8 @@ class ShutdownResult(TrialResult):
 
     @property
     def resumed_attempts(self) -> list[AttemptRecord]:
-        return self.journal.attempts[self.split :]
+        """The attempts of the resume run only."""
+        return self.journal.attempts[self.split : self.resume_end]
 
     def to_json(self) -> dict[str, Any]:
         out = super().to_json()
@@ -221,14 +225,16 @@ def check_resume_by_thread(result: TrialResult) -> Iterable[Violation]:
                      f"{{'configurable': {{'thread_id': {c.thread_id!r}}}}} only.")
 
 
-def _body_runs(attempts: Iterable[AttemptRecord], skip: AttemptRecord | None = None) -> Counter[str]:
-    return Counter(a.node for a in attempts if a.outcome != "cached" and a is not skip)
+def _body_runs(attempts: Iterable[AttemptRecord], skip: Sequence[AttemptRecord] = ()) -> Counter[str]:
+    skipped = {id(a) for a in skip}
+    return Counter(a.node for a in attempts if a.outcome != "cached" and id(a) not in skipped)
 
 
-def _killed(r: ShutdownResult) -> AttemptRecord | None:
+def _killed(r: ShutdownResult) -> list[AttemptRecord]:
+    """Every attempt the kill caught: the node's, and each of its Send copies in that superstep."""
     if r.kind != "kill":
-        return None
-    return next((a for a in r.interrupted if a.task == r.task and a.outcome == "unknown"), None)
+        return []
+    return [a for a in r.interrupted if a.node == r.node and a.outcome == "unknown" and a.fault_kind == "kill"]
 
 
 def check_exactly_once(result: TrialResult) -> Iterable[Violation]:
@@ -237,12 +243,13 @@ def check_exactly_once(result: TrialResult) -> Iterable[Violation]:
     if r is None or r.baseline is None or r.resume_outcome != "ok":
         return
     killed = _killed(r)
-    # A node killed before its body ran did not run; one killed after did (duplicate_effects).
-    skip = killed if (killed is not None and r.kill_at == "start") else None
-    got = _body_runs(r.journal.attempts, skip)
+    # A node killed before its body ran did not run; one killed after did (duplicate_effects):
+    # each killed copy of a Send fan-out once more.
+    got = _body_runs(r.journal.attempts, killed if r.kill_at == "start" else ())
     want = _body_runs(r.baseline.attempts)
-    if killed is not None and r.kill_at != "start":
-        want[killed.node] += 1
+    if r.kill_at != "start":
+        for a in killed:
+            want[a.node] += 1
     before = {a.node for a in r.interrupted if a.outcome == "ok"}
     for node in sorted(set(got) | set(want)):
         if got[node] == want[node]:
@@ -266,13 +273,15 @@ def check_duplicate_effects(result: TrialResult) -> Iterable[Violation]:
     if r is None or r.kill_at == "start" or r.node in r.idempotent:
         return
     killed = _killed(r)
-    if killed is None or not any(a.node == killed.node for a in r.resumed_attempts):
+    if not killed or not any(a.node == killed[0].node for a in r.resumed_attempts):
         return
+    first = killed[0]
+    tasks = first.task if len(killed) == 1 else f"{len(killed)} Send copies: {', '.join(a.task for a in killed)}"
     yield _v("duplicate_effects", r,
-             f"node {killed.node!r} was killed after its body ran ({killed.task}, superstep "
-             f"{killed.step}) and ran again on resume: LangGraph is at-least-once for a node that "
+             f"node {first.node!r} was killed after its body ran ({tasks}, superstep "
+             f"{first.step}) and ran again on resume: LangGraph is at-least-once for a node that "
              "dies mid-attempt, so its side effects (HTTP calls, e-mails, payments) happened "
-             f"twice. Make it idempotent and declare it with idempotent=[{killed.node!r}], or "
+             f"twice. Make it idempotent and declare it with idempotent=[{first.node!r}], or "
              "turn this off with disable=['duplicate_effects'].")
 
 

@@ -15,15 +15,29 @@ EXEMPT = {"engine/drive.py", "inject/boundary.py"}
 
 
 def test_only_the_drive_module_runs_graphs():
+    """Every package source (the library and the pytest plugin), outside bench/ and examples/."""
+    import pytest_langgraph_chaos
+
     offenders = []
-    for path in sorted(ROOT.rglob("*.py")):
-        rel = path.relative_to(ROOT).as_posix()
+    plugin = Path(pytest_langgraph_chaos.__file__).parent
+    sources = [*((p, p.relative_to(ROOT).as_posix()) for p in sorted(ROOT.rglob("*.py"))),
+               *((p, "plugin/" + p.relative_to(plugin).as_posix()) for p in sorted(plugin.rglob("*.py")))]
+    assert len(sources) > 100
+    for path, rel in sources:
         if rel.startswith(("bench/", "examples/")) or rel in EXEMPT:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in RUN_METHODS:
                 offenders.append(f"{rel}:{node.lineno}: .{node.func.attr}(")
     assert offenders == []
+
+
+def test_the_rule_catches_a_graph_run_call():
+    # The same walk finds each call form the rule is about (so an empty list above means something).
+    calls = "await g.ainvoke(x)\ng.invoke(x)\nasync for c in g.astream(x): pass\ng.astream_events(x, version='v2')\n"
+    tree = ast.parse("async def f(g, x):\n" + "".join(f"    {line}\n" for line in calls.splitlines()))
+    found = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    assert found & RUN_METHODS == {"ainvoke", "invoke", "astream", "astream_events"}
 
 
 def test_the_three_old_run_loops_are_gone():
