@@ -101,7 +101,7 @@ def _patch() -> None:
     with _lock:
         _depth += 1
         if _depth == 1:
-            threading.Thread.start = _start  # type: ignore[method-assign]
+            threading.Thread.start = _start  # type: ignore[method-assign]  # patched while a trial runs, restored after
             signal.signal = _signal
 
 
@@ -110,7 +110,7 @@ def _unpatch() -> None:
     with _lock:
         _depth -= 1
         if _depth == 0:
-            threading.Thread.start = _real_start  # type: ignore[method-assign, assignment]
+            threading.Thread.start = _real_start  # type: ignore[method-assign, assignment]  # the original, restored
             signal.signal = _real_signal
 
 

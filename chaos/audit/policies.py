@@ -113,14 +113,14 @@ def rate_limit_like(exc: BaseException) -> BaseException | None:
         if info.library in ("httpx", "httpx2"):
             request = response.request
             r429 = type(response)(429, headers={"Retry-After": "1"}, request=request)
-            return type(exc)("chaos audit: 429 Too Many Requests", request=request, response=r429)  # type: ignore[call-arg]
+            return type(exc)("chaos audit: 429 Too Many Requests", request=request, response=r429)  # type: ignore[call-arg]  # type(exc) is httpx.HTTPStatusError
         if info.library == "requests":
             import copy
 
             r429 = copy.copy(response)
             r429.status_code = 429
             r429.headers = {**dict(response.headers), "Retry-After": "1"}
-            return type(exc)("429 Client Error: Too Many Requests", response=r429)  # type: ignore[call-arg]
+            return type(exc)("429 Client Error: Too Many Requests", response=r429)  # type: ignore[call-arg]  # type(exc) is requests.HTTPError
     except Exception:  # an exotic response object: fall back to the generic probe
         return None
     return None

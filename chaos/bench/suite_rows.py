@@ -179,7 +179,7 @@ def machine_steps(examples: int, steps: int) -> Any:
     counted = [0]
     base = chaos_machine(chain(4), {"n": 0}, name="BenchMachine")
 
-    class Counting(base):  # type: ignore[valid-type,misc]
+    class Counting(base):  # type: ignore[valid-type,misc]  # a class made at run time by chaos_machine
         def check_invariants(self, *args: Any, **kwargs: Any) -> Any:
             counted[0] += 1  # once after __init__, then after every step
             return super().check_invariants(*args, **kwargs)

@@ -71,7 +71,7 @@ def build() -> StateGraph[ResearchState, None, ResearchState, ResearchState]:
     g.add_node("plan", plan, timeout=10)
     # A Send target takes the Send's plain dict; LangGraph's node protocols type only schema inputs.
     g.add_node(
-        "investigate", investigate, retry_policy=RETRY, timeout=TimeoutPolicy(run_timeout=15)  # type: ignore[arg-type]
+        "investigate", investigate, retry_policy=RETRY, timeout=TimeoutPolicy(run_timeout=15)  # type: ignore[arg-type]  # see above: a Send target
     )
     g.add_node(
         "synthesize",

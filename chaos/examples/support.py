@@ -80,13 +80,13 @@ def build() -> StateGraph[SupportState, None, SupportState, SupportState]:
     graph = StateGraph(SupportState)
     # LangGraph injects ``error: NodeError`` into a handler; its StateNode protocols have no such variant.
     graph.set_node_defaults(
-        retry_policy=TRANSIENT, error_handler=degrade, timeout=TimeoutPolicy(run_timeout=60)  # type: ignore[arg-type]
+        retry_policy=TRANSIENT, error_handler=degrade, timeout=TimeoutPolicy(run_timeout=60)  # type: ignore[arg-type]  # see above: the handler's error argument
     )
     graph.add_node("plan", plan)
     # A Send target takes the Send's plain dict; LangGraph's node protocols type only schema inputs.
     graph.add_node(
         "search",
-        search,  # type: ignore[arg-type]
+        search,  # type: ignore[arg-type]  # see above: a Send target
         timeout=TimeoutPolicy(run_timeout=30, idle_timeout=10, refresh_on="heartbeat"),
     )
     graph.add_node("rank", rank, cache_policy=CachePolicy(ttl=300))

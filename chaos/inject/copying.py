@@ -48,7 +48,7 @@ def copy_builder(builder: StateGraph[Any, Any, Any, Any], cache_ttl: float | Non
             if spec.cache_policy is not None:
                 spec.cache_policy = dataclasses.replace(spec.cache_policy, ttl=cache_ttl)  # type: ignore[arg-type]  # float TTLs work
         if new._node_defaults.cache_policy is not None:
-            new._node_defaults.cache_policy = dataclasses.replace(new._node_defaults.cache_policy, ttl=cache_ttl)  # type: ignore[arg-type]
+            new._node_defaults.cache_policy = dataclasses.replace(new._node_defaults.cache_policy, ttl=cache_ttl)  # type: ignore[arg-type]  # float TTLs work
     if DEFAULT_HANDLER in new.nodes:
         # The builder was compiled before: the default handler node and per-node routing to it
         # are already in the specs; registering it again would make compile() refuse.

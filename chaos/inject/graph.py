@@ -156,8 +156,8 @@ def _clear_task_caches_too(graph: Pregel[Any, Any, Any, Any], nodes: dict[str, N
         if graph.cache is not None and nodes is None:
             await graph.cache.aclear(task_namespaces())
 
-    graph.clear_cache = clear_cache  # type: ignore[method-assign]
-    graph.aclear_cache = aclear_cache  # type: ignore[method-assign]
+    graph.clear_cache = clear_cache  # type: ignore[method-assign]  # this copy's cache, cleared with its namespaces
+    graph.aclear_cache = aclear_cache  # type: ignore[method-assign]  # the same, async
 
 
 def _task_function(runnable: Any) -> Any:
@@ -228,7 +228,7 @@ def _finish_node_info(inst: InstrumentedGraph) -> None:
     specs: dict[str, Any] = {}
 
     def collect(graph: Pregel[Any, Any, Any, Any], prefix: str) -> None:
-        for name, spec in graph.builder.nodes.items():  # type: ignore[attr-defined]
+        for name, spec in graph.builder.nodes.items():  # type: ignore[attr-defined]  # Pregel.builder is set by StateGraph.compile
             specs[prefix + name] = spec
             if isinstance(spec.runnable, Pregel):
                 collect(spec.runnable, prefix + name + "/")
