@@ -31,12 +31,14 @@ APPS = Path(__file__).resolve().parents[1] / "apps"
 #: - no node has a RetryPolicy: one transient failure of a node that calls an upstream, after
 #:   the SDK's own retries gave up, ends the run (transient_fatal, true by the issue's contract);
 #: - react_agent's tools node POSTs to the search API without an Idempotency-Key: killed after
-#:   its body ran, it runs again on resume and the POST is sent twice (duplicate_effects).
+#:   its body ran, it runs again on resume and the POST is sent twice (duplicate_effects, and
+#:   duplicate_deliveries from the kill children's HTTP journal).
 _TRANSIENT = ["raise_status_429", "raise_status_503", "raise_connect_error", "raise_read_timeout"]
 _HANGS = ["hang", "http.lost_response", "http.stalled_stream"]
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "react_agent": {**dict.fromkeys(_HANGS, "liveness"), **dict.fromkeys(
-        [*_TRANSIENT, "lost_result", "http.status_429"], "transient_fatal"), "kill": "duplicate_effects"},
+        [*_TRANSIENT, "lost_result", "http.status_429"], "transient_fatal"),
+        "kill": "duplicate_deliveries,duplicate_effects"},
     "retrieval_agent": {**dict.fromkeys(_HANGS, "liveness"), **dict.fromkeys(_TRANSIENT, "transient_fatal")},
     "rag_research_agent": {**dict.fromkeys(_HANGS, "liveness"), **dict.fromkeys(
         [*_TRANSIENT, "lost_result"], "transient_fatal")},
