@@ -255,7 +255,7 @@ class Chaos:
             graph, input, node=node, attempts=attempts, step=step, saver=saver, serve=serve, resume=resume,
             drive=drive, invoke=invoke, seed=self.seed, test_id=self._next_id(), config=config,
             nondeterministic=nondeterministic, disable=[*self.disable, *disable],
-            repro=self.repro, raise_on_violation=False,
+            repro=self.repro, raise_on_violation=False, around=list(self.around),
         )
         return self._record(result, raise_on_violation)
 

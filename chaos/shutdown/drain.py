@@ -40,6 +40,7 @@ from chaos.savers import default_cache
 from chaos.shutdown.result import NOT_FOR_SHUTDOWN, ShutdownResult
 from chaos.shutdown.savers import SaverSpec, make_saver
 from chaos.engine.drive import Drive
+from chaos.engine.executor import RunHook
 from chaos.trial import drive_of
 
 Serve = Callable[[Any, Any, dict[str, Any]], Any]
@@ -66,6 +67,7 @@ def run_drain_trial(
     disable: Sequence[str] = (),
     repro: str | None = None,
     raise_on_violation: bool = True,
+    around: Sequence[RunHook] = (),
 ) -> ShutdownResult:
     """Drain ``graph`` with a real SIGTERM while ``node`` runs, resume it, and check it.
 
@@ -85,6 +87,8 @@ def run_drain_trial(
             ``"ainvoke"``, ``"stream"``, ``"invoke"``, ``"astream_events:v2"``, ...).
         invoke: deprecated: ``"async"`` is ``drive="astream"``, ``"sync"`` ``drive="stream"``.
         disable: invariant names to turn off.
+        around: run hooks entered around every run (``chaos.http``: its routes answer the
+            baseline, the drained run and the resume).
 
     Returns a `ShutdownResult`; raises `ChaosViolation` on a violated invariant unless
     ``raise_on_violation=False``.
@@ -109,6 +113,7 @@ def run_drain_trial(
             seed=seed, test_id=test_id, drive=how, config=config, context=context,
             checks=Checks(tuple(disable), (), tuple(nondeterministic)), source=graph,
             target=graph_label(graph), repro=repro, roles=("baseline", "drain"), serve=serve, resume=resume,
+            around=tuple(around),
         )
         result = drain_result(execute_spec(spec), mode)
         judge(result, spec.checks, extra_disable=tuple(shutdown_disabled(disable)))

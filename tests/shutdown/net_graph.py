@@ -60,6 +60,21 @@ def net() -> StateGraph[Any, Any, Any, Any]:
 builder = net()
 
 
+def fetch(state: S) -> dict[str, Any]:
+    return {"net": [f"httpx:{_outcome(lambda: httpx.get('https://api.example.com/v1/ping', timeout=2).raise_for_status())}"]}
+
+
+def fetching() -> StateGraph[Any, Any, Any, Any]:
+    """fetch (httpx only, nothing else) -> slow: for in-process front ends, which seal no sockets."""
+    g: StateGraph[Any, Any, Any, Any] = StateGraph(S)
+    g.add_node("fetch", fetch)
+    g.add_node("slow", slow)
+    g.add_edge(START, "fetch")
+    g.add_edge("fetch", "slow")
+    g.add_edge("slow", END)
+    return g
+
+
 def routes() -> Any:
     """The happy path of the probe's API (a picklable run hook: a respx route, no lambda)."""
     from chaos.http import HttpChaos

@@ -102,3 +102,15 @@ def test_a_hook_that_cannot_reach_the_children_is_a_usage_error_naming_the_fix()
     chaos.http.get("https://api.example.com/v1/ping").mock(side_effect=lambda request: None)
     with pytest.raises(ChaosUsageError, match="cannot be sent to a kill trial's child process.*prepare="):
         chaos.kill(TARGET, {"port": 1}, steps=STEPS)
+
+
+def test_chaos_drain_answers_requests_from_chaos_http_too() -> None:
+    # The drain front end enters the harness's run hooks as Chaos.run and Chaos.kill do: the
+    # baseline, the drained run and the resume are answered by chaos.http's routes.
+    chaos = Chaos(test_id="drain-routes")
+    route = chaos.http.get("https://api.example.com/v1/ping").respond(200, json={"ok": True})
+    result = chaos.drain(net_graph.fetching(), {}, node="slow", raise_on_violation=False)
+    assert result.verdict == "pass", result.describe_failure()
+    assert route.called
+    assert [h.status for h in result.journal.http if h.method == "GET"] == [200]
+    assert result.journal.final_state["net"] == ["httpx:reached"]
