@@ -276,13 +276,16 @@ class Chaos:
         nondeterministic: Sequence[str] = (),
         disable: Sequence[str] = (),
         raise_on_violation: bool = True,
+        prepare: Callable[[Any], tuple[Sequence[RunHook], dict[str, Any] | None, Any]] | None = None,
     ) -> TrialResult:
         """Kill the child process running ``node`` of ``target`` (``MODULE:ATTR``) and resume.
 
         See `chaos.shutdown.run_kill_trial`: SIGTERM, then SIGKILL after ``grace`` real seconds;
         a fresh process resumes from the checkpoint. ``steps``: a whole history with one
         `chaos.engine.Kill` step (its grace and ``at`` are the Kill's). Every run, in process and
-        in each child, is sealed from the network; ``chaos.http``'s routes answer it everywhere.
+        in each child, is sealed from the network; ``chaos.http``'s routes answer it everywhere
+        (pickled to the children; ``prepare``: a module-level ``(inst) -> (hooks, config,
+        context)`` each child builds its hooks with instead, for routes with callables).
         """
         from chaos.shutdown import kill, run_kill_trial
 
@@ -293,7 +296,7 @@ class Chaos:
             durability=durability, resume=resume, idempotent=idempotent, seed=self.seed,
             test_id=self._next_id(), nondeterministic=nondeterministic,
             disable=[*self.disable, *disable], repro=self.repro, raise_on_violation=False,
-            around=list(self.around),
+            around=list(self.around), prepare=prepare,
         )
         return self._record(result, raise_on_violation)
 

@@ -104,6 +104,19 @@ def test_a_hook_that_cannot_reach_the_children_is_a_usage_error_naming_the_fix()
         chaos.kill(TARGET, {"port": 1}, steps=STEPS)
 
 
+def test_chaos_kill_takes_prepare_for_routes_that_cannot_be_pickled(listener: tuple[int, list[object]]) -> None:
+    import httpx
+
+    port, accepted = listener
+    chaos = Chaos(test_id="kill-sealed-4")
+    chaos.http.get("https://api.example.com/v1/ping").mock(side_effect=lambda request: httpx.Response(200))
+    result = chaos.kill(TARGET, {"port": port}, steps=STEPS, idempotent=["slow"], prepare=net_graph.prepare,
+                        raise_on_violation=False)
+    assert accepted == []
+    assert result.verdict == "pass", result.describe_failure()
+    assert result.journal.final_state["net"] == [*SEALED, "httpx:reached"] * 2
+
+
 def test_chaos_drain_answers_requests_from_chaos_http_too() -> None:
     # The drain front end enters the harness's run hooks as Chaos.run and Chaos.kill do: the
     # baseline, the drained run and the resume are answered by chaos.http's routes.
