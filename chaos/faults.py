@@ -73,6 +73,11 @@ class RaiseError(Fault):
     def make(self) -> BaseException:
         if isinstance(self.error, type):
             return self.error(f"chaos: injected {self.error.__name__}")
+        # One instance raised trial after trial: Python extends the traceback an exception
+        # already carries on every raise, and that chain holds every earlier trial's frames
+        # (their event loops, graphs and journals) alive. Raise it as if for the first time.
+        self.error.__traceback__ = None
+        self.error.__context__ = None
         return self.error
 
     def describe(self) -> str:
