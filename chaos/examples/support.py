@@ -21,12 +21,20 @@ from langgraph.runtime import Runtime
 from langgraph.types import CachePolicy, Command, RetryPolicy, Send, TimeoutPolicy
 
 
+def latest(_old: str, new: str) -> str:
+    """The answer channel's reducer: the newest answer wins."""
+    return new
+
+
 class SupportState(TypedDict, total=False):
     question: str
     queries: list[str]
     sources: Annotated[list[str], operator.add]
     ranked: list[str]
-    answer: str
+    # A reducer, not a plain value: when several ``search`` copies fail for good in one
+    # superstep, each copy's handler degrades the answer, and a plain channel rejects more
+    # than one write per superstep (InvalidUpdateError would end the run the handlers saved).
+    answer: Annotated[str, latest]
     notes: Annotated[list[str], operator.add]
 
 
