@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
 from chaos.decide import unit_interval
+from chaos.engine.drive import DEFAULT as DEFAULT_DRIVE
+from chaos.engine.drive import Drive
 from chaos.engine.steps import Invoke, Kill, Resume, Sigterm, Step, Wait, again
 from chaos.faults import FAULT_KINDS, HttpStatus, Injection, RaiseError, TransportError
 from chaos.http.faults import CutStream, HttpFault, LostResponse, StalledStream, Status, TransportFailure
@@ -97,11 +99,16 @@ class SuiteCase:
     #: Kill cases: nodes whose rerun is harmless, as seen in the fault-free run (they sent no
     #: request with a side effect), so ``duplicate_effects`` judges only the others.
     idempotent: tuple[str, ...] = ()
+    #: How every run step calls the graph (``--chaos-invoke``; `chaos.engine.drive`).
+    drive: Drive = DEFAULT_DRIVE
 
     @property
     def name(self) -> str:
-        """The item name: ``<kind>[<site>]#<trial>`` (no spaces)."""
-        return f"{self.kind}[{self.site}]#{self.trial}"
+        """The item name: ``<kind>[<site>]#<trial>``, under a mode other than the default
+        ``<mode>::<kind>[<site>]#<trial>`` (no spaces; the default mode's ids never change when
+        more modes are added)."""
+        base = f"{self.kind}[{self.site}]#{self.trial}"
+        return base if self.drive == DEFAULT_DRIVE else f"{self.drive.token}::{base}"
 
     @property
     def injection(self) -> Injection | None:
@@ -167,6 +174,7 @@ def discover_steps(
     config: dict[str, Any] | None = None,
     around: Sequence[Any] = (),
     context: Any = None,
+    drive: Drive = DEFAULT_DRIVE,
 ) -> tuple[tuple[Step, ...], Journal]:
     """The history every suite case starts from, and its fault-free run.
 
@@ -175,10 +183,10 @@ def discover_steps(
     """
     if answers:
         steps = answer_steps(answers)
-        return steps, probe(inst, input, config=config, around=around, context=context, steps=steps)
+        return steps, probe(inst, input, config=config, around=around, context=context, steps=steps, drive=drive)
     steps = (Invoke(),)
     while True:
-        journal = probe(inst, input, config=config, around=around, context=context, steps=steps)
+        journal = probe(inst, input, config=config, around=around, context=context, steps=steps, drive=drive)
         runs = [r for r in journal.steps if r.kind in ("invoke", "resume")]
         asked = sum(isinstance(s, Resume) for s in steps)
         if not runs or runs[-1].outcome != "interrupted" or not journal.interrupts or asked >= MAX_GENERATED_ANSWERS:
@@ -195,17 +203,19 @@ def probe(
     around: Sequence[Any] = (),
     context: Any = None,
     steps: Sequence[Step] = (Invoke(),),
+    drive: Drive = DEFAULT_DRIVE,
 ) -> Journal:
-    """The fault-free run the suite is planned from (seed 0, simulated clock; memoised)."""
+    """The fault-free run the suite is planned from (seed 0, simulated clock; memoised), driven
+    as the cases will be (``drive``)."""
     from chaos.engine.baseline import run_baseline
     from chaos.engine.run import thread_id_for
     from chaos.engine.spec import TrialSpec
 
     key = ("suite-probe", json.dumps(input, sort_keys=True, default=repr),
-           json.dumps(config, sort_keys=True, default=repr), repr(tuple(steps)))
+           json.dumps(config, sort_keys=True, default=repr), repr(tuple(steps)), drive.token)
     if key not in inst.memo:
         spec = TrialSpec(graph=inst, input=input, steps=tuple(steps), test_id="chaos-suite-reachability",
-                         config=config, context=context, around=tuple(around), source=inst)
+                         config=config, context=context, around=tuple(around), source=inst, drive=drive)
         inst.memo[key] = run_baseline(spec, thread_id_for(key[1], "reachability", 0))
     journal: Journal = inst.memo[key]
     return journal
@@ -457,6 +467,10 @@ def _kind_sites(
                 # A drain reaches a nested graph too: it stops mid-node and the node reruns on
                 # resume (LangGraph's documented behaviour), which the drain checks would
                 # report as a rerun: drain only at nodes that are plain functions.
+                continue
+            if rec.outcome == "interrupted":
+                # The run stops at the interrupt in that superstep, not at the drain: nothing
+                # to drain after (the answer resumes it).
                 continue
             if rec.step is not None:
                 by_step.setdefault(rec.step, n)

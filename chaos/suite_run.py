@@ -50,6 +50,7 @@ def run_case(
     spec = TrialSpec(
         graph=inst, input=input, steps=case.steps, injections=case.injections, seed=seed, test_id=test_id,
         clock=clock, config=config, context=context, checks=Checks(tuple(disable)), around=tuple(around),
+        drive=case.drive,
         source=inst, target=target, repro=repro,
         roles={"drain": ("baseline", "drain"), "kill": ("baseline", "kill")}.get(case.mode, ("baseline", "chaos")),
         kill_options=kill_options if case.mode == "kill" else None,

@@ -10,7 +10,8 @@ token                     call
 ``stream:updates,values`` ``graph.stream(...)`` (LangGraph's sync loop and thread pool)
 ``ainvoke``               ``await graph.ainvoke(x, cfg)``
 ``invoke``                ``graph.invoke(x, cfg)`` (sync loop)
-``astream_events:v2``     ``graph.astream_events(x, cfg, version="v2")``
+``astream_events:v2``     ``graph.astream_events(x, cfg, version="v2")`` (also ``v1``, and
+                          ``v3`` where LangGraph has it: `unsupported` says when not)
 ``abatch:3``              ``await graph.abatch([x] * 3, [cfg_1, cfg_2, cfg_3])``
 ``batch:3``               ``graph.batch(...)`` (sync)
 ========================  =========================================================
@@ -61,6 +62,8 @@ _ALIASES = {"async": "astream", "sync": "stream"}
 #: The modes the journal needs from a streaming drive (added to the user's).
 JOURNAL_MODES = ("updates", "values")
 INTERRUPT = "__interrupt__"
+#: The ``astream_events`` versions a token may name; which of them run is `unsupported`'s call.
+EVENTS_VERSIONS = ("v1", "v2", "v3")
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,11 @@ def parse_drive(value: str | Drive | None, *, where: str = "drive") -> Drive:
         return Drive(method, modes)
     if name == "astream_events":
         version = arg or "v2"
-        if version not in ("v1", "v2"):
-            raise ChaosUsageError(f"{where}={value!r}: astream_events takes version v1 or v2")
+        if version not in EVENTS_VERSIONS:
+            raise ChaosUsageError(
+                f"{where}={value!r}: astream_events takes version v1 or v2 (or v3, where the installed "
+                "LangGraph has it), e.g. 'astream_events:v2'"
+            )
         return Drive("astream_events", (), version)
     if name in ("abatch", "batch"):
         try:
@@ -135,6 +141,41 @@ def parse_drive(value: str | Drive | None, *, where: str = "drive") -> Drive:
     if arg:
         raise ChaosUsageError(f"{where}={value!r}: {name} takes no argument")
     return Drive(method, ())
+
+
+def events_versions(graph: Any = None) -> tuple[str, ...]:
+    """The ``astream_events`` versions the installed LangGraph/langchain-core accept (read from
+    the ``version`` annotation of ``astream_events``, the nearest class that annotates it:
+    LangGraph added ``v3`` in 1.2.2x)."""
+    import typing
+
+    from langgraph.pregel import Pregel
+
+    for cls in (type(graph) if graph is not None else Pregel).__mro__:
+        method = cls.__dict__.get("astream_events")
+        if method is None:
+            continue
+        try:
+            hint = typing.get_type_hints(method).get("version")
+        except Exception:  # unresolvable annotations: look further up
+            continue
+        if hint is not None:
+            return tuple(str(a) for a in typing.get_args(hint)) or ("v1", "v2")
+    return ("v1", "v2")
+
+
+def unsupported(drive: Drive, graph: Any = None) -> str | None:
+    """Why ``drive`` cannot run with the installed libraries (None when it can)."""
+    if drive.method != "astream_events":
+        return None
+    versions = events_versions(graph)
+    if drive.version in versions:
+        return None
+    from importlib.metadata import version
+
+    return (f"{drive.token}: the installed langgraph {version('langgraph')} / langchain-core "
+            f"{version('langchain-core')} has no astream_events version {drive.version!r} (it has "
+            f"{', '.join(versions)})")
 
 
 #: Called with (mode, chunk) for every streamed chunk the journal needs.
@@ -187,6 +228,18 @@ async def arun(graph: Any, input: Any, cfg: dict[str, Any], drive: Drive, on_chu
             _take(out, mode, chunk, on_chunk)
     elif drive.method == "ainvoke":
         out.final, out.has_final = _split_interrupt(await graph.ainvoke(input, cfg, **kwargs), out), True
+    elif drive.method == "astream_events" and drive.version not in ("v1", "v2"):
+        # v3 (LangGraph >= 1.2.2x): a run-stream object; its output() drives the run to its end.
+        with warnings.catch_warnings():
+            # The user asked for v3: LangChain's "beta" warning on every run is noise (and an
+            # error under filterwarnings=error). Only its creation is wrapped, not the run.
+            warnings.filterwarnings("ignore", message=".*v3 streaming protocol.*")
+            stream = await graph.astream_events(input, cfg, version=drive.version, **kwargs)
+        async with stream:
+            final = await stream.output()
+            interrupts = tuple(await stream.interrupts())
+        out.final, out.has_final = _split_interrupt(final, out), True
+        out.interrupts = interrupts or out.interrupts
     elif drive.method == "astream_events":
         async for ev in graph.astream_events(input, cfg, version=drive.version, **kwargs):
             if ev.get("event") == "on_chain_end" and not ev.get("parent_ids") and isinstance(ev.get("data"), dict):

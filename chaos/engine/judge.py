@@ -40,7 +40,9 @@ def nondeterminism(*journals: Journal | None) -> str | None:
 
 
 #: Checkers that match journal attempts with the checkpoints of the trial's one thread.
-ONE_THREAD_CHECKERS = ("no_partial_writes", "delta_reconstruction", "error_handler")
+#: ``cancellation`` too: a copy whose node raised CancelledError stops, the other copies' later
+#: nodes still run, which on one thread would be "the run carried on".
+ONE_THREAD_CHECKERS = ("no_partial_writes", "delta_reconstruction", "error_handler", "cancellation")
 
 
 def baseline_problem(baseline: Journal | None) -> str | None:

@@ -83,6 +83,11 @@ class AtomicExecutor(concurrent.futures.Executor):
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
         fut = self._pool.submit(fn, *args, **kwargs)
+        if _is_stream_waiter(fn, args):
+            # Not work: LangGraph's sync stream (messages/custom modes, subgraphs) submits a
+            # waiter that blocks until a task emits output, next to the tasks. Waiting for it
+            # here would hold every step for the grace period; it changes no task's order.
+            return fut
         done, _ = concurrent.futures.wait([fut], timeout=self._grace)
         if not done:
             report_nondeterminism(
@@ -93,6 +98,15 @@ class AtomicExecutor(concurrent.futures.Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _is_stream_waiter(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    """Whether the job is ``SyncQueue.wait`` of LangGraph's sync stream (submitted as
+    ``ctx.run(wait)`` or ``next_tick(ctx.run, wait)``)."""
+    for f in (fn, *args[:2]):
+        if getattr(f, "__name__", None) == "wait" and type(getattr(f, "__self__", None)).__name__ == "SyncQueue":
+            return True
+    return False
 
 
 def atomic_executor_for_config(

@@ -103,6 +103,10 @@ def crash_trial(config: pytest.Config, report: pytest.TestReport) -> dict[str, A
     }
 
 
+#: The most reproduce commands the terminal summary prints without -v.
+MAX_REPRO_LINES = 10
+
+
 class _ReportCollector:
     """Collects trial records from every test report (also those arriving from xdist workers).
 
@@ -237,10 +241,20 @@ class _ReportCollector:
             tr.write_line(f"retry storm: {detail}")
         if len(storms) + log.more_storms > 10:
             tr.write_line(f"retry storm: ... {len(storms) + log.more_storms - 10} more in the report")
-        for tid, verdict, repro in log.needs_attention:
-            if repro and verdict != "skipped":
-                label = "reproduce" if verdict == "fail" else f"reproduce ({verdict})"
-                tr.write_line(f"{label} {tid}: {repro}")
+        repros = [(tid, verdict, repro) for tid, verdict, repro in log.needs_attention if repro and verdict != "skipped"]
+        # A bounded number, unless -v: with hundreds of failures the commands would bury the
+        # summary; every one is still in its failure's report and in the JSON report.
+        shown = repros if config.option.verbose > 0 else repros[:MAX_REPRO_LINES]
+        for tid, verdict, repro in shown:
+            label = "reproduce" if verdict == "fail" else f"reproduce ({verdict})"
+            tr.write_line(f"{label} {tid}: {repro}")
+        if len(repros) > len(shown):
+            where = (f"the JSON report ({config.getoption('langgraph_chaos_report')})"
+                     if config.getoption("langgraph_chaos_report") else "the JSON report (--chaos-report=PATH)")
+            tr.write_line(
+                f"reproduce: {len(repros) - len(shown)} more; each failure's report above ends with its "
+                f"command, -v prints them all here, and {where} has every one"
+            )
         for scope, label in self.unfired:
             tr.write_line(
                 f"ERROR [faults_fired] {scope}: probabilistic fault {label!r} never fired in any "

@@ -7,11 +7,15 @@ import random
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from chaos.engine.drive import Drive
+
 from pytest_langgraph_chaos._coexist import flag
+from pytest_langgraph_chaos._settings import dest
 from pytest_langgraph_chaos._reports import _ReportCollector
 from pytest_langgraph_chaos._settings import (
     AUDITS_KEY,
@@ -19,6 +23,7 @@ from pytest_langgraph_chaos._settings import (
     SEED_KEY,
     TARGETS_KEY,
     _clock,
+    _drives,
     _targets,
     _retry_budget,
     _trials,
@@ -169,21 +174,38 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         return None
     targets = _targets(config)
     extra = f" targets={','.join(targets)}" if targets else ""
+    from chaos.engine.drive import DEFAULT
+
+    drives = _drives(config)
+    if drives != (DEFAULT,):
+        extra += f" invoke={' '.join(d.token for d in drives)}"
     return f"chaos: seed={config.stash[SEED_KEY]} clock={_clock(config)} trials={_trials(config)}{extra}"
 
 
 # -- reproduction --------------------------------------------------------------------------------
 
 
+#: The options (besides targets, seed, clock and the mode) that shape a generated item: what
+#: the suite plans from and what its trials run with.
+SHAPING_OPTIONS = ("chaos-input", "chaos-config", "chaos-context", "chaos-routes", "chaos-answers", "chaos-trials")
+
+
 def repro_command(
-    config: pytest.Config, nodeid: str | None, *, select: str | None = None, target: str | None = None
+    config: pytest.Config, nodeid: str | None, *, select: str | None = None, target: str | None = None,
+    drive: Drive | None = None,
 ) -> str:
-    """The one command line that reproduces a test or a generated trial (of ``target``).
+    """The one command line that reproduces a test or a generated trial (of ``target``, driven
+    by ``drive``).
 
     It works from the directory pytest ran in: a node id's path is made relative to it, and the
     options are spelled as registered here (``--langgraph-chaos-*`` when another plugin has the
-    short names).
+    short names). A generated trial's command carries every option that shaped it (see
+    `SHAPING_OPTIONS`), ``-o`` overrides of ``chaos_*`` settings and ``-c`` (the ini file),
+    shell-quoted.
     """
+    from chaos.engine.drive import DEFAULT
+
+    case_drive = drive
     parts = ["pytest"]
     if nodeid is not None:
         parts.append(_nodeid_from_invocation_dir(config, nodeid))
@@ -194,11 +216,17 @@ def repro_command(
         targets = config.getoption("langgraph_chaos_target")
         # A generated trial depends on its own target only: the others would just run again.
         parts += [f"{flag(config, 'chaos-target')}={t}" for t in ([target] if target in targets else targets)]
-        inp = config.getoption("langgraph_chaos_input")
-        if inp:
-            parts.append(f"{flag(config, 'chaos-input')}={inp}")
-        if config.getoption("langgraph_chaos_trials"):
-            parts.append(f"{flag(config, 'chaos-trials')}={config.getoption('langgraph_chaos_trials')}")
+        # Every option that shaped the item's plan or verdict, as given (ini settings are read
+        # again from the same ini file, since the command runs where pytest ran).
+        for name in SHAPING_OPTIONS:
+            value = config.getoption(dest(name))
+            if value:
+                parts.append(f"{flag(config, name)}={value}")
+        if case_drive is not None and (case_drive != DEFAULT or config.getoption(dest("chaos-invoke"))
+                                       or config.getini("chaos_invoke")):
+            # Only the item's own mode: the others would plan (and run) items of their own.
+            parts.append(f"{flag(config, 'chaos-invoke')}={case_drive.token}")
+        parts += _ini_overrides(config)
         if target is not None:
             # The item's own id: generated ids have "@" and "#", which -k cannot parse; the
             # plugin selects generated items given by id (`_targets.pytest_configure`).
@@ -206,6 +234,18 @@ def repro_command(
         else:
             parts += ["-k", select]
     return shlex.join(parts)
+
+
+def _ini_overrides(config: pytest.Config) -> list[str]:
+    """``-c FILE`` and the ``-o chaos_*=...`` overrides the session was given."""
+    out: list[str] = []
+    inifile = getattr(config.option, "inifilename", None)
+    if inifile:
+        out += ["-c", str(inifile)]
+    for item in getattr(config.option, "override_ini", None) or []:
+        if str(item).startswith("chaos_"):
+            out += ["-o", str(item)]
+    return out
 
 
 def _nodeid_from_invocation_dir(config: pytest.Config, nodeid: str) -> str:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from chaos.engine.drive import Drive
     from chaos.harness import Chaos
     from chaos.inject import InstrumentedGraph
     from chaos.report import TrialLog
@@ -125,6 +126,17 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         {"default": None, "metavar": "JSON", "help": "Values to resume interrupts with (a JSON list, one per interrupt, or one value)"},
     ),
     (
+        "chaos-invoke",
+        {
+            "action": "append",
+            "default": [],
+            "metavar": "MODE",
+            "help": "How --chaos-target graphs are driven (repeatable: every kind runs under each mode)\n"
+            "ainvoke, invoke, astream:updates,values (default), stream:messages, astream_events:v2,\n"
+            "abatch:3, batch:3 (async and sync: deprecated aliases of astream and stream)",
+        },
+    ),
+    (
         "chaos-seed",
         {
             "type": _seed_value,
@@ -232,6 +244,10 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     parser.addini("chaos_context", "Default JSON run context for chaos targets", default="")
     parser.addini("chaos_routes", "Default routes file (TOML) for chaos targets", default="")
     parser.addini("chaos_answers", "Default JSON interrupt answers for chaos targets", default="")
+    parser.addini(
+        "chaos_invoke", "How chaos targets are driven, one MODE a line (default astream:updates,values)",
+        type="linelist", default=[],
+    )
     from pytest_langgraph_chaos._coexist import registered_late
 
     registered_late(parser, pluginmanager)
@@ -284,22 +300,68 @@ def _clock(config: pytest.Config) -> str:
 
 
 def _trials(config: pytest.Config) -> int:
-    """Trials per target and fault kind, capped so that collection cannot hang or exhaust memory."""
+    """Trials per target and fault kind, capped so that collection cannot hang or exhaust memory.
+
+    The cap (``chaos_max_trials``) bounds what one target can generate: trials x every kind of
+    the suite (`chaos.suite.ALL_KINDS`) x the ``--chaos-invoke`` modes. A graph gets fewer
+    (a kind with nowhere to fire is not generated), never more.
+    """
     from_cli = config.getoption("langgraph_chaos_trials")
     value = from_cli if from_cli is not None else _trial_count(config.getini("chaos_trials"), "chaos_trials (ini)")
     cap = _max_trials(config)
-    from chaos.suite import SUITE_KINDS
+    from chaos.suite import ALL_KINDS
 
-    total = value * len(SUITE_KINDS)
+    modes = len(_drives(config))
+    per_trial = len(ALL_KINDS) * modes
+    total = value * per_trial
     if total > cap:
         where = f"--chaos-trials={value}" if from_cli is not None else f"chaos_trials = {value} (ini)"
+        shape = f"{len(ALL_KINDS)} kinds" + (f" x {modes} --chaos-invoke modes" if modes > 1 else "")
         raise pytest.UsageError(
-            f"{where} gives {total:,} generated trials per target ({len(SUITE_KINDS)} fault kinds), over "
+            f"{where} gives up to {total:,} generated trials per target ({shape}), over "
             f"chaos_max_trials = {cap:,}: collecting them alone would take minutes and gigabytes. "
-            f"Use at most --chaos-trials={max(cap // len(SUITE_KINDS), 1)}, or raise chaos_max_trials in "
+            f"Use at most --chaos-trials={max(cap // per_trial, 1)}, or raise chaos_max_trials in "
             "the ini file if you mean it (and split the run with --chaos-shard=I/N)"
         )
     return value
+
+
+DRIVES_KEY = pytest.StashKey[tuple["Drive", ...]]()
+
+
+def _drives(config: pytest.Config) -> tuple[Drive, ...]:
+    """How ``--chaos-target`` graphs are driven: ``--chaos-invoke`` (repeatable), else
+    ``chaos_invoke`` (ini, one mode a line), else the default ``astream:updates,values``.
+
+    One token grammar with ``chaos.run(drive=...)`` and scenario files (`chaos.engine.drive`);
+    duplicates (``astream`` is ``astream:updates,values``) count once. The deprecated aliases
+    ``async``/``sync`` warn through pytest's warning filters (``-W error`` makes them errors).
+    """
+    if DRIVES_KEY in config.stash:
+        return config.stash[DRIVES_KEY]
+    import warnings
+
+    from chaos.engine.drive import DEFAULT, parse_drive
+    from chaos.errors import ChaosUsageError
+
+    given = list(config.getoption("langgraph_chaos_invoke") or [])
+    tokens, where = (given, "--chaos-invoke") if given else (list(config.getini("chaos_invoke")), "chaos_invoke (ini)")
+    drives: dict[str, Drive] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        try:
+            for token in tokens:
+                drive = parse_drive(token, where=where)
+                drives.setdefault(drive.token, drive)
+        except ChaosUsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    for warning in caught:
+        message = warning.message
+        config.issue_config_time_warning(
+            message if isinstance(message, Warning) else warning.category(message), stacklevel=2
+        )
+    config.stash[DRIVES_KEY] = tuple(drives.values()) or (DEFAULT,)
+    return config.stash[DRIVES_KEY]
 
 
 def _max_trials(config: pytest.Config) -> int:

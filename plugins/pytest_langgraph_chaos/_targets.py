@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from chaos.engine.drive import Drive
     from chaos.http import HttpChaos
     from chaos.suite import SuiteCase, SuitePlan
     from chaos.inject import InstrumentedGraph
@@ -18,7 +19,7 @@ from pytest_langgraph_chaos._nodes import ChaosCollector, ChaosItem
 from pytest_langgraph_chaos._session import repro_command
 from pytest_langgraph_chaos._audit import ChaosAuditItem
 from pytest_langgraph_chaos._scenarios import is_scenario_file
-from pytest_langgraph_chaos._settings import SEED_KEY, TARGETS_KEY, _clock, _setting, _targets, _trials
+from pytest_langgraph_chaos._settings import SEED_KEY, TARGETS_KEY, _clock, _drives, _setting, _targets, _trials
 
 
 _SETUPS_KEY = pytest.StashKey[dict[str, tuple["TargetSetup", "HttpChaos"]]]()
@@ -52,7 +53,10 @@ class ChaosTargetCollector(ChaosCollector):
             ChaosTrialItem.from_parent(
                 self, name=case.name, nodeid=f"{self.nodeid}::{case.name}", target=self.target, case=case,
             )
-            for case in _target_plan(self.config, self.target).cases
+            # Each kind under each --chaos-invoke mode (a mode other than the default names
+            # itself in the id: ``chaos:<target>::<mode>::<kind>[<site>]#<trial>``).
+            for drive in _drives(self.config)
+            for case in _target_plan(self.config, self.target, drive).cases
         ]
 
 
@@ -86,7 +90,7 @@ class ChaosTrialItem(ChaosItem):
             config=setup.config,
             context=setup.context_for(inst),
             disable=config.getini("chaos_disable"),
-            repro=repro_command(config, None, select=self.name, target=self.target),
+            repro=repro_command(config, None, select=self.name, target=self.target, drive=case.drive),
             around=setup.hooks(inst, http),
             kill_options=kill_options,
         )
@@ -102,29 +106,55 @@ class ChaosTrialItem(ChaosItem):
         return f"chaos {self.target} {self.name}"
 
 
-_PLANS_KEY = pytest.StashKey[dict[str, "SuitePlan"]]()
+_PLANS_KEY = pytest.StashKey[dict[tuple[str, str], "SuitePlan"]]()
 
 
-def _target_plan(config: pytest.Config, target: str) -> SuitePlan:
-    """The suite of ``target``, planned once per process from its fault-free run.
+def _target_plan(config: pytest.Config, target: str, drive: Drive | None = None) -> SuitePlan:
+    """The suite of ``target`` driven by ``drive`` (default: the default drive), planned once
+    per process from its fault-free run under that drive.
 
     Planned at collection (the item ids name each site), from a run on the simulated clock with
-    seed 0: every process (each xdist worker) plans the same items.
+    seed 0: every process (each xdist worker) plans the same items. A drive the installed
+    LangGraph cannot run (``astream_events:v3`` before LangGraph had it) gets the default
+    drive's items, each skipped with the reason.
     """
-    from chaos.suite import discover_steps, plan_suite
+    import dataclasses
+
+    from chaos.engine.drive import DEFAULT, unsupported
+    from chaos.suite import ALL_KINDS, SuitePlan, discover_steps, plan_suite
     from chaos.zerocode import unanswered
 
+    drive = drive or DEFAULT
     plans = config.stash.setdefault(_PLANS_KEY, {})
-    if target not in plans:
+    key = (target, drive.token)
+    if key not in plans:
         inst, setup, http = _target_state(config, target)
+        why = unsupported(drive, inst.graph)
+        if why is not None:
+            base = _target_plan(config, target, DEFAULT)
+            plans[key] = SuitePlan([dataclasses.replace(c, drive=drive, skip_reason=why) for c in base.cases],
+                                   dict(base.absent))
+            return plans[key]
         steps, journal = discover_steps(inst, setup.input, answers=setup.answers, config=setup.config,
-                                        context=setup.context_for(inst), around=setup.hooks(inst, http))
+                                        context=setup.context_for(inst), around=setup.hooks(inst, http), drive=drive)
         finished = journal.outcome in ("ok", "interrupted") and unanswered(journal) is None
-        plans[target] = plan_suite(
+        kill_reason = _kill_options(config, target)[1]
+        if kill_reason is None and drive != DEFAULT:
+            # The kill engine's child processes drive each run step with astream.
+            kill_reason = f"kill trials' child processes drive the graph with {DEFAULT.token}, not {drive.token}"
+        kinds, absent = ALL_KINDS, {}
+        if drive.method in ("abatch", "batch"):
+            # A SIGTERM drains every copy of the batch at once; the drain checks read one thread.
+            absent["sigterm"] = f"{drive.token} runs {drive.n} threads at once, and the drain checks judge one"
+            kinds = tuple(k for k in ALL_KINDS if k not in absent)
+        plan = plan_suite(
             inst, target=target, seed=config.stash[SEED_KEY], trials=_trials(config),
-            journal=journal if finished else None, steps=steps, kill_reason=_kill_options(config, target)[1],
+            journal=journal if finished else None, steps=steps, kill_reason=kill_reason, kinds=kinds,
         )
-    return plans[target]
+        plan.absent.update(absent)
+        plan.cases = [dataclasses.replace(c, drive=drive) for c in plan.cases]
+        plans[key] = plan
+    return plans[key]
 
 
 def _kill_options(config: pytest.Config, target: str) -> tuple[dict[str, Any] | None, str | None]:
