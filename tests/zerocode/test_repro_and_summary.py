@@ -81,6 +81,7 @@ def test_a_printed_repro_command_reproduces_its_failure_exactly(app: pytest.Pyte
         '--chaos-config={"configurable": {"user": "ada"}}', '--chaos-context={"region": "eu"}',
         "--chaos-routes=my routes.toml", '--chaos-answers=["yes"]', "--chaos-invoke=invoke",
         "--chaos-invoke=astream", "-o", 'chaos_input={"q": "weather"}', "-p", "no:cacheprovider",
+        "-v",  # every repro line in the summary (without -v it shows the first few)
     )
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed") and not outcomes.get("inconclusive"), result.stdout.str()
