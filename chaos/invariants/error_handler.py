@@ -104,8 +104,15 @@ def _received(handler_first: AttemptRecord, name: str, failed: AttemptRecord) ->
     err = handler_first.node_error
     if err is None:
         return handler_first.step == failed.step
-    if failed.exc is not None and getattr(err, "error", None) is failed.exc:
+    got = getattr(err, "error", None)
+    if failed.exc is not None and (got is failed.exc or getattr(got, "__cause__", None) is failed.exc):
         return True
+    if (failed.exc is not None and isinstance(got, BaseException)
+            and handler_first.invocation == failed.invocation):
+        # In the run that failed, LangGraph hands the handler the exception object itself: a
+        # different one is another task's failure, e.g. another Send copy of the same node
+        # that failed in the same superstep (each copy gets its own handler run).
+        return False
     return handler_first.step == failed.step and getattr(err, "node", None) == name
 
 
