@@ -49,8 +49,8 @@ class Block:
 
 
 def pages() -> list[Path]:
-    """Every page of the site (the notes in ``docs/_incoming`` are not pages)."""
-    return sorted(p for p in DOCS.rglob("*.md") if "_incoming" not in p.relative_to(DOCS).parts)
+    """Every page of the site."""
+    return sorted(DOCS.rglob("*.md"))
 
 
 def snippet(file: str, section: str | None) -> str:
