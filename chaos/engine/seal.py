@@ -10,9 +10,8 @@ front end started it (the suite, `chaos.Chaos.kill`, `chaos.shutdown.run_kill_tr
 - `sealed_hooks` then completes them: an `HttpChaos` router when none is among them (every
   client library answered by routes, a request no route answers is an error, never the
   network), and innermost a backstop that refuses every IP socket and every name lookup but
-  those of the graph's own checkpointer, cache and store (`sealed_sockets` of
-  `chaos.http.seal`, plus `getaddrinfo`: a client nobody routes resolves its host before it
-  connects, and a DNS query is a request that left the process).
+  those of the graph's own checkpointer, cache and store (`sealed_sockets` and
+  `sealed_resolver` of `chaos.http.seal`, the same backstop as the in-process seal).
 
 Refused connections and lookups are journaled as ``CONNECT`` / ``RESOLVE`` records of
 ``Journal.http`` with the attempt that made them.
@@ -20,24 +19,15 @@ Refused connections and lookups are journaled as ``CONNECT`` / ``RESOLVE`` recor
 
 from __future__ import annotations
 
-import ipaddress
 import pickle
-import socket
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from chaos.context import RunContext
 from chaos.engine.executor import RunHook
 from chaos.errors import ChaosUsageError
-from chaos.http.seal import Endpoint, SealedNetworkError, sealed_sockets, service_endpoints
-
-#: Host names that name the loopback interface (allowed to resolve when a service is there).
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
-
-_resolver_lock = threading.Lock()
-
+from chaos.http.seal import Endpoint, sealed_resolver, sealed_sockets, service_endpoints
 
 def _journal_refused(ctx: RunContext, method: str, where: str) -> None:
     from chaos.inject import current_attempt
@@ -48,43 +38,6 @@ def _journal_refused(ctx: RunContext, method: str, where: str) -> None:
         node=att.node if att else None, task=att.task if att else None, attempt=att.attempt if att else None,
         method=method, url=where, time=ctx.now(), delivered=False, error="SealedNetworkError",
     ))
-
-
-def _numeric(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-@contextmanager
-def sealed_resolver(allow: Iterable[Endpoint], on_refused: Callable[[str], None]) -> Iterator[None]:
-    """Refuse every name lookup (``socket.getaddrinfo``) for the block but numeric addresses
-    and the hosts of ``allow`` (loopback names when a service listens on loopback)."""
-    hosts = {h for h, _ in allow}
-    if any(h.startswith("127.") or h == "::1" for h in hosts):
-        hosts |= _LOOPBACK_NAMES
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else host
-        if name is None or not isinstance(name, str) or _numeric(name) or name.lower() in hosts:
-            return real(host, *args, **kwargs)
-        on_refused(name)
-        raise SealedNetworkError(
-            f"chaos: sealed network: a lookup of {name!r} was refused. No request leaves a trial, "
-            "its child processes included (a DNS query is one): the only hosts allowed are the graph's "
-            "own checkpointer, cache and store. Answer HTTP from a route (chaos.http) instead."
-        )
-
-    with _resolver_lock:
-        socket.getaddrinfo = getaddrinfo
-    try:
-        yield
-    finally:
-        with _resolver_lock:
-            socket.getaddrinfo = real
 
 
 def network_seal(allow: Iterable[Endpoint]) -> RunHook:
@@ -178,4 +131,4 @@ def child_hooks(hooks: Sequence[RunHook], prepare: Any) -> Sequence[RunHook]:
     return tuple(hooks)
 
 
-__all__ = ["child_hooks", "network_seal", "picklable_or_error", "revive_routes", "sealed_hooks", "sealed_resolver", "services_of"]
+__all__ = ["child_hooks", "network_seal", "picklable_or_error", "revive_routes", "sealed_hooks", "services_of"]

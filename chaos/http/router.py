@@ -50,7 +50,7 @@ from chaos.http.faults import (
     TransportFailure,
     retry_after_header,
 )
-from chaos.http.seal import sealed_clients, sealed_sockets
+from chaos.http.seal import sealed_clients, sealed_resolver, sealed_sockets
 from chaos.http.summary import summarize
 from chaos.http.transport import ChaosHandler, Flavor, flavors, user_routers
 from chaos.journal import HttpRecord
@@ -166,6 +166,9 @@ class HttpChaos:
             stack.enter_context(sealed_clients(run))
             if self.seal:
                 stack.enter_context(sealed_sockets(self.allow, run.refused))
+                # A client no route answers resolves its host before it connects: the DNS
+                # query would leave the process even though the connect is refused.
+                stack.enter_context(sealed_resolver(self.allow, run.refused_lookup))
             try:
                 yield run
             finally:
@@ -199,12 +202,19 @@ class HttpRun:
 
     def refused(self, where: tuple[str, int]) -> None:
         """Journal a connection the sealed network refused (a client no seal answers)."""
+        self._journal_refused("CONNECT", f"tcp://{where[0]}:{where[1]}")
+
+    def refused_lookup(self, name: str) -> None:
+        """Journal a host name lookup the sealed network refused."""
+        self._journal_refused("RESOLVE", f"dns://{name}")
+
+    def _journal_refused(self, method: str, url: str) -> None:
         from chaos.inject import current_attempt
 
         att = current_attempt()
         rec = HttpRecord(
             node=att.node if att else None, task=att.task if att else None,
-            attempt=att.attempt if att else None, method="CONNECT", url=f"tcp://{where[0]}:{where[1]}",
+            attempt=att.attempt if att else None, method=method, url=url,
             time=self.ctx.now(), delivered=False, error="SealedNetworkError",
         )
         with self._lock:

@@ -17,12 +17,15 @@ HTTP client is routed to the same `chaos.http.router.HttpRun` that serves httpx:
 **Sockets** (the backstop, `sealed_sockets`): ``socket.connect`` refuses every TCP/UDP address,
 loopback included, except the services the graph is configured with (its checkpointer, cache
 and store: a real PostgreSQL or Redis), so a client nobody knows about cannot reach the network
-either. Unix sockets stay open (event loops, the kill trials' forkserver).
+either; ``socket.getaddrinfo`` refuses every host name but theirs (`sealed_resolver`: a
+client nobody routes resolves its host before it connects, and a DNS query is a request that
+left the process). Unix sockets stay open (event loops, the kill trials' forkserver).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import io
 import socket
 import threading
@@ -150,6 +153,50 @@ def sealed_sockets(allow: Iterable[Endpoint], on_refused: Callable[[Endpoint], N
                     delattr(cls, name)
                 else:
                     setattr(cls, name, old)
+
+
+#: Host names that name the loopback interface (allowed to resolve when a service is there).
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+_resolver_lock = threading.Lock()
+
+
+def _numeric(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+@contextmanager
+def sealed_resolver(allow: Iterable[Endpoint], on_refused: Callable[[str], None]) -> Iterator[None]:
+    """Refuse every name lookup (``socket.getaddrinfo``) for the block but numeric addresses
+    and the hosts of ``allow`` (loopback names when a service listens on loopback)."""
+    hosts = {h for h, _ in allow}
+    if any(h.startswith("127.") or h == "::1" for h in hosts):
+        hosts |= _LOOPBACK_NAMES
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None or not isinstance(name, str) or _numeric(name) or name.lower() in hosts:
+            return real(host, *args, **kwargs)
+        on_refused(name)
+        raise SealedNetworkError(
+            f"chaos: sealed network: a lookup of {name!r} was refused. No request leaves a trial, "
+            "its child processes included (a DNS query is one): the only hosts allowed are the graph's "
+            "own checkpointer, cache and store. Answer HTTP from a route (chaos.http) instead."
+        )
+
+    with _resolver_lock:
+        socket.getaddrinfo = getaddrinfo
+    try:
+        yield
+    finally:
+        with _resolver_lock:
+            socket.getaddrinfo = real
+
 
 
 # -- the other clients ---------------------------------------------------------------------------
@@ -375,6 +422,7 @@ __all__ = [
     "host_port",
     "installed",
     "sealed_clients",
+    "sealed_resolver",
     "sealed_sockets",
     "service_endpoints",
 ]
