@@ -460,23 +460,25 @@ def _kind_sites(
     if kind == "sigterm":
         # A SIGTERM as the first node of superstep k starts: LangGraph finishes superstep k,
         # checkpoints and drains; the thread is then resumed.
-        by_step: dict[int, str] = {}
-        for n in top:
-            rec = first[n]
+        by_step: dict[int, tuple[str, int]] = {}
+        for (n, inv), rec in _run_firsts(journal).items():
+            if n not in top:
+                continue
             if _runs_a_graph(inst.nodes.get(n)):
                 # A drain reaches a nested graph too: it stops mid-node and the node reruns on
                 # resume (LangGraph's documented behaviour), which the drain checks would
                 # report as a rerun: drain only at nodes that are plain functions.
                 continue
-            if rec.outcome == "interrupted":
-                # The run stops at the interrupt in that superstep, not at the drain: nothing
-                # to drain after (the answer resumes it).
+            if rec.outcome == "interrupted" or inv > 0:
+                # A run that stops at an interrupt stops there, not at the drain; and a drain
+                # requested in the run that answers it is not honoured (LangGraph 1.2.24: the
+                # resumed run goes on past the superstep), which the drain checks would blame
+                # on the graph. Drain only in the first run, at nodes that return.
                 continue
             if rec.step is not None:
-                by_step.setdefault(rec.step, n)
+                by_step.setdefault(rec.step, (n, inv))
         cases = []
-        for k, n in sorted(by_step.items()):
-            inv = first[n].invocation
+        for k, (n, inv) in sorted(by_step.items()):
             st = _after_run(_before_run(steps, inv, [Sigterm(n, 1)]), inv, [Resume(only_after=("drained",))])
             cases.append(SuiteCase(kind, f"after-step-{k}", 0, (), st, mode="drain", node=n))
         return cases, "no top-level node runs in the fault-free run, so there is no superstep to drain after"

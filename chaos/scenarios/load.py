@@ -8,6 +8,8 @@ A scenario file (``*.chaos.toml``)::
     input = { prompt = "summarize the incident" }   # or: inputs = [ {...}, {...} ]
     trials = 10
     clock = "simulated"            # or "real"
+    invoke = "astream"             # how runs call the graph: ainvoke, invoke, stream:messages,
+                                   # astream_events:v2, abatch:3 ... (the --chaos-invoke grammar)
     checkpointer = "sqlite"        # or "memory"
     disable = ["steady_state"]     # invariants turned off
     config = { recursion_limit = 1000 }
@@ -68,7 +70,7 @@ SHUTDOWN_KINDS = ("sigterm", "kill")
 TARGETING = {"kind", "node", "attempts", "probability", "times"}
 SCENARIO_KEYS = {
     "name", "description", "target", "input", "inputs", "trials", "clock", "checkpointer",
-    "cache_ttl", "disable", "nondeterministic", "config", "idempotent", "repeat",
+    "cache_ttl", "disable", "nondeterministic", "config", "idempotent", "repeat", "invoke",
 }
 CLOCKS = ("simulated", "real")
 CHECKPOINTERS = ("sqlite", "memory", "postgres")
@@ -144,6 +146,15 @@ def parse_scenario(text: str, path: Path) -> Scenario:
             raise ScenarioError(
                 path, "scenario.disable", f"unknown invariant {name!r}{_suggest(name, checker_names())}; known: {', '.join(checker_names())}", where("disable")
             )
+    from chaos.engine.drive import DEFAULT, parse_drive
+
+    try:
+        drive = parse_drive(head["invoke"], where="scenario.invoke") if "invoke" in head else DEFAULT
+    except ChaosUsageError as exc:
+        raise ScenarioError(path, "scenario.invoke", str(exc).removeprefix("scenario.invoke="), where("invoke")) from None
+    if drive != DEFAULT and shutdown_kind_of(doc) is not None:
+        raise ScenarioError(path, "scenario.invoke", "sigterm/kill scenarios drive the graph with astream; "
+                            "remove invoke or put the fault in another scenario", where("invoke"))
     config = head.get("config", {})
     if not isinstance(config, dict):
         raise ScenarioError(path, "scenario.config", "must be a table, e.g. config = { recursion_limit = 1000 }", where("config"))
@@ -226,7 +237,17 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         idempotent=idempotent,
         repeat=[float(w) for w in repeat],
         steps=steps,
+        drive=drive,
     )
+
+
+def shutdown_kind_of(doc: dict[str, Any]) -> str | None:
+    """The sigterm/kill kind of a parsed scenario document's faults, if it has one."""
+    faults = doc.get("faults")
+    for raw in faults if isinstance(faults, list) else []:
+        if isinstance(raw, dict) and raw.get("kind") in SHUTDOWN_KINDS:
+            return str(raw["kind"])
+    return None
 
 
 def _parse_fault(path: Path, lines: _Lines, index: int, raw: Any) -> FaultSpec:

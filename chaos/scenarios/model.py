@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chaos.engine.drive import DEFAULT as DEFAULT_DRIVE
+from chaos.engine.drive import Drive
 from chaos.engine.steps import Invoke, Kill, Step
 from chaos.faults import Injection
 
@@ -64,6 +66,8 @@ class Scenario:
         disable: invariants turned off.
         nondeterministic: state fields ``steady_state`` ignores.
         config: extra RunnableConfig entries (e.g. ``recursion_limit``).
+        drive: how every run calls the graph (``invoke = "..."``, the ``--chaos-invoke``
+            grammar of `chaos.engine.drive`; default ``astream:updates,values``).
     """
 
     path: Path
@@ -83,6 +87,7 @@ class Scenario:
     repeat: list[float] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     steps: tuple[Step, ...] = (Invoke(),)
+    drive: Drive = DEFAULT_DRIVE
 
     @property
     def uses_http(self) -> bool:

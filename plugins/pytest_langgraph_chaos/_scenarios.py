@@ -86,6 +86,7 @@ class ScenarioItem(ChaosItem):
             nondeterministic=sc.nondeterministic,
             repro=repro_command(config, self.nodeid),
             steps=sc.steps,
+            drive=sc.drive,
             around=[_http_for(sc)] if sc.uses_http else [],
         )
         self.record(result)

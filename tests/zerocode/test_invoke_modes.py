@@ -282,3 +282,35 @@ def test_verdicts_are_the_same_with_0_and_2_workers_under_several_modes(app: pyt
     assert all(serial[f"chaos:recapp:builder::{m}::http.status_503[search@a1r1]#0"] == ("fail", ["transient_fatal"])
                for m in ("ainvoke", "stream:messages", "batch:2"))
     assert verdicts("2") == serial
+
+
+SCENARIO = '''
+[scenario]
+target = "recapp:builder"
+input = {{q = "x"}}
+invoke = "{mode}"
+
+[[faults]]
+kind = "exception"
+node = "summarize"
+
+[[routes]]
+method = "GET"
+url = "https://search.example.com/api"
+json = {{hits = [1]}}
+'''
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream:messages", "abatch:2"])
+def test_a_scenario_file_takes_the_same_token(app: pytest.Pytester, mode: str) -> None:
+    (app.path / "rec.chaos.toml").write_text(SCENARIO.format(mode=mode))
+    result = app.runpytest("--chaos", "-p", "no:cacheprovider", "--chaos-seed=1", "rec.chaos.toml")
+    result.assert_outcomes(passed=1)
+    calls = _calls(app.path)
+    assert calls and all(c == EXPECTED.get(mode, {"method": "abatch", "n": 2}) for c in calls), calls
+
+
+def test_a_bad_token_in_a_scenario_file_names_the_file_the_key_and_the_valid_ones(app: pytest.Pytester) -> None:
+    (app.path / "rec.chaos.toml").write_text(SCENARIO.format(mode="ainvoke:3"))
+    result = app.runpytest("--chaos", "-p", "no:cacheprovider", "rec.chaos.toml")
+    result.stdout.fnmatch_lines(["*rec.chaos.toml:5: scenario.invoke: 'ainvoke:3': ainvoke takes no argument*"])
