@@ -56,6 +56,7 @@ class Chaos:
         test_id: str = "chaos",
         *,
         clock: ClockName = "simulated",
+        drive: str | Drive | None = None,
         repro: str | None = None,
         disable: Sequence[str] = (),
         keep_results: int | None = None,
@@ -69,6 +70,10 @@ class Chaos:
         disable = name_list(disable, "disable")
         self.test_id = test_id
         self.clock: ClockName = clock
+        from chaos.engine.drive import parse_drive
+
+        #: How `run` drives the graph when it is given no ``drive=`` (the marker's ``drive``).
+        self.drive = parse_drive(drive, where="Chaos(drive=...)")
         self.repro = repro
         #: Invariants turned off for every run of this object (``chaos_disable``, the marker).
         self.disable = list(disable)
@@ -208,7 +213,7 @@ class Chaos:
             target=graph_label(graph),
             trial_id=self.test_id if n == 0 else f"{self.test_id}#{n}",
             clock=self.clock,
-            drive=drive_of(drive, invoke, where="Chaos.run"),
+            drive=drive_of(drive, invoke, where="Chaos.run") if drive is not None or invoke is not None else self.drive,
             config=config,
             context=context,
             baseline=baseline,

@@ -63,6 +63,10 @@ def _marker_settings(item: pytest.Item) -> tuple[list[Any], dict[str, Any]]:
                 check_names(settings["disable"])
             if "seed" in mark.kwargs:
                 settings["seed"] = seed_value(mark.kwargs["seed"])
+            if mark.kwargs.get("drive") is not None:
+                from chaos.engine.drive import parse_drive
+
+                settings["drive"] = parse_drive(mark.kwargs["drive"], where="drive")
         except ChaosUsageError as exc:
             raise _MarkerError(f"{item.nodeid}: invalid @pytest.mark.chaos: {exc}") from None
         if "clock" in mark.kwargs:
@@ -112,6 +116,7 @@ def langgraph_chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
         seed,
         item.nodeid,
         clock=settings.get("clock", _clock(config)),
+        drive=settings.get("drive"),
         repro=repro_command(config, item.nodeid),
         disable=[*config.getini("chaos_disable"), *settings.get("disable", ())],
         keep_results=keep_results(config),

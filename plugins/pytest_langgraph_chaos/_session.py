@@ -38,7 +38,7 @@ from pytest_langgraph_chaos._settings import (
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "chaos(*faults, node='*', attempts=None, probability=1.0, times=None, clock=None, "
+        "chaos(*faults, node='*', attempts=None, probability=1.0, times=None, clock=None, drive=None, "
         "disable=(), seed=None): inject faults into the graph this test runs with the chaos "
         "fixture; skipped unless pytest runs with --chaos",
     )

@@ -31,7 +31,7 @@ KEEP_RESULTS = 100
 #: Default of ``chaos_exit_grace``: how long a process may hang at exit on a graph's threads.
 EXIT_GRACE = 10.0
 SKIP_REASON = "chaos tests run only with --chaos (pass --chaos to run them)"
-MARKER_KWARGS = {"node", "attempts", "probability", "times", "clock", "disable", "seed"}
+MARKER_KWARGS = {"node", "attempts", "probability", "times", "clock", "disable", "seed", "drive"}
 
 
 

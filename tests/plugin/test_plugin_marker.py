@@ -105,7 +105,7 @@ def test_a_marker_with_an_unknown_keyword_names_it_and_the_valid_ones(pytester: 
         [
             "*test_a_marker_with_an_unknown_keyword_names_it_and_the_valid_ones.py::test_typo: "
             "@pytest.mark.chaos got unknown argument(s) [[]'attempt'[]]; "
-            "valid: attempts, clock, disable, node, probability, seed, times"
+            "valid: attempts, clock, disable, drive, node, probability, seed, times"
         ]
     )
 

@@ -314,3 +314,41 @@ def test_a_bad_token_in_a_scenario_file_names_the_file_the_key_and_the_valid_one
     (app.path / "rec.chaos.toml").write_text(SCENARIO.format(mode="ainvoke:3"))
     result = app.runpytest("--chaos", "-p", "no:cacheprovider", "rec.chaos.toml")
     result.stdout.fnmatch_lines(["*rec.chaos.toml:5: scenario.invoke: 'ainvoke:3': ainvoke takes no argument*"])
+
+
+MARKED = '''
+import pytest
+import respx
+
+from recapp import builder
+
+
+@pytest.fixture
+def search():
+    with respx.mock(assert_all_called=False) as router:
+        router.get("https://search.example.com/api").respond(json={{"hits": [1]}})
+        yield
+
+
+@pytest.mark.chaos(drive="{mode}")
+def test_marked(chaos, search):
+    chaos.run(builder, {{"q": "x"}})
+
+
+@pytest.mark.chaos(drive="{mode}")
+def test_its_own_drive_wins(chaos, search):
+    chaos.run(builder, {{"q": "x"}}, drive="ainvoke")
+'''
+
+
+def test_the_marker_takes_the_same_token_and_chaos_run_drive_wins(app: pytest.Pytester) -> None:
+    app.makepyfile(test_marked=MARKED.format(mode="batch:2"))
+    result = app.runpytest("--chaos", "-p", "no:cacheprovider", "test_marked.py::test_marked")
+    result.assert_outcomes(passed=1)
+    assert {json.dumps(c) for c in _calls(app.path)} == {json.dumps({"method": "batch", "n": 2})}
+    app.runpytest("--chaos", "-p", "no:cacheprovider", "test_marked.py::test_its_own_drive_wins").assert_outcomes(passed=1)
+    assert {c["method"] for c in _calls(app.path)} == {"ainvoke"}
+    app.makepyfile(test_marked=MARKED.format(mode="astream:telepathy"))
+    bad = app.runpytest("--chaos", "-p", "no:cacheprovider", "test_marked.py::test_marked")
+    bad.assert_outcomes(errors=1)  # in the fixture, before any trial
+    bad.stdout.fnmatch_lines(["*invalid @pytest.mark.chaos: drive='astream:telepathy': unknown stream_mode [[]'telepathy'[]]*"])
