@@ -453,12 +453,25 @@ def _plain_run(spec: dict[str, Any], name: str, timeout: float, workdir: Path, m
     return data
 
 
+def _canonical_http(attempts: list[AttemptRecord], http: list[HttpRecord]) -> list[HttpRecord]:
+    """A child's HTTP records grouped by the attempt that sent them, in attempt order.
+
+    A child runs on real time, so the requests of parallel siblings interleave as the threads
+    happen to be scheduled: the same seed gave two journals. Each attempt's own requests keep
+    their order (what the checkers read); records sent outside any attempt come last, in
+    their own order.
+    """
+    order: dict[tuple[str | None, int | None], int] = {(a.task, a.attempt): i for i, a in enumerate(attempts)}
+    keyed = [(order.get((rec.task, rec.attempt), len(order)), pos, rec) for pos, rec in enumerate(http)]
+    return [rec for _k, _p, rec in sorted(keyed, key=lambda t: (t[0], t[1]))]
+
+
 def _journal(data: dict[str, Any]) -> Journal:
     j = Journal()
     j.attempts = [AttemptRecord(**a) for a in data.get("attempts", [])]
     j.events = [EventRecord(**e) for e in data.get("events", [])]
     j.steps = [StepRecord(**s) for s in data.get("steps", [])]
-    j.http = [HttpRecord(**h) for h in data.get("http", [])]
+    j.http = _canonical_http(j.attempts, [HttpRecord(**h) for h in data.get("http", [])])
     j.outcome = data.get("outcome", "unknown")
     j.error, j.error_message = data.get("error"), data.get("error_message")
     j.final_state = data.get("final_state")
