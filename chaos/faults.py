@@ -376,6 +376,10 @@ class Injection:
         times: stop after the fault fired this many times in a trial (None: no limit).
         invocations: the run steps of the trial's history (0-based: 0 is the first run, 1 the
             resume that answered its interrupt ...) that get the fault; None means every run.
+        after_interrupt: a position inside the attempt: the fault (an exception, an HTTP
+            status or transport error) is raised as the attempt's k-th ``interrupt()`` returns
+            its answer (the answer is recorded first, as LangGraph records it), so the node
+            fails after the user answered. None: the fault replaces the body, as usual.
     """
 
     fault: Fault
@@ -384,6 +388,7 @@ class Injection:
     probability: float = 1.0
     times: int | None = None
     invocations: frozenset[int] | None = None
+    after_interrupt: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.fault, Fault):
@@ -404,6 +409,18 @@ class Injection:
             raise ChaosUsageError(f"attempts={sorted(self.attempts)}: attempts are numbered from 1")
         if self.times is not None and self.times < 1:
             raise ChaosUsageError(f"times={self.times} must be at least 1 (or None)")
+        if self.after_interrupt is not None:
+            if isinstance(self.after_interrupt, bool) or not isinstance(self.after_interrupt, int) or self.after_interrupt < 1:
+                raise ChaosUsageError(
+                    f"after_interrupt={self.after_interrupt!r}: give the 1-based number of the interrupt() "
+                    "whose answer the fault follows, e.g. after_interrupt=1"
+                )
+            if not isinstance(self.fault, (RaiseError, HttpStatus, TransportError)):
+                raise ChaosUsageError(
+                    f"after_interrupt={self.after_interrupt} with {self.fault.describe()}: only a raised "
+                    "exception can follow an answer (faults.exception, raise_status, a transport error); "
+                    "aim hangs and slow calls at the attempt instead"
+                )
 
     @staticmethod
     def of(
@@ -413,11 +430,12 @@ class Injection:
         probability: float = 1.0,
         times: int | None = None,
         invocations: Iterable[int] | None = None,
+        after_interrupt: int | None = None,
     ) -> Injection:
         """Build an injection, accepting a single attempt number or any iterable of them."""
         return Injection(
             fault, node, attempt_numbers(attempts), probability, times,
-            frozenset(invocations) if invocations is not None else None,
+            frozenset(invocations) if invocations is not None else None, after_interrupt,
         )
 
     def matches_site(self, site: str) -> bool:
@@ -440,7 +458,8 @@ class Injection:
         att = "" if self.attempts is None else "@" + ",".join(map(str, sorted(self.attempts)))
         prob = "" if self.probability == 1.0 else f"~{self.probability:g}"
         runs = "" if self.invocations is None else " in run " + ",".join(str(i + 1) for i in sorted(self.invocations))
-        return f"{self.fault.describe()} -> {self.node}{att}{prob}{runs}"
+        after = "" if self.after_interrupt is None else f" after interrupt {self.after_interrupt}"
+        return f"{self.fault.describe()} -> {self.node}{att}{prob}{runs}{after}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -451,6 +470,7 @@ class Injection:
             "probability": self.probability,
             "times": self.times,
             **({"invocations": sorted(self.invocations)} if self.invocations is not None else {}),
+            **({"after_interrupt": self.after_interrupt} if self.after_interrupt is not None else {}),
         }
 
 

@@ -118,9 +118,13 @@ class Chaos:
         attempts: int | Iterable[int] | None = None,
         probability: float = 1.0,
         times: int | None = None,
+        after_interrupt: int | None = None,
     ) -> Injection:
-        """Aim ``fault`` at ``node`` (name, glob, or ``parent/child``) for the next runs."""
-        inj = Injection.of(fault, node, attempts, probability, times)
+        """Aim ``fault`` at ``node`` (name, glob, or ``parent/child``) for the next runs.
+
+        ``after_interrupt=k``: raise it as the attempt's k-th ``interrupt()`` returns its answer.
+        """
+        inj = Injection.of(fault, node, attempts, probability, times, after_interrupt=after_interrupt)
         self.injections.append(inj)
         return inj
 

@@ -48,6 +48,9 @@ class AttemptRecord:
     input: Any = field(default=None, repr=False, compare=False)
     #: The ``NodeError`` an error-handler attempt received, in memory only (``error_handler``).
     node_error: Any = field(default=None, repr=False, compare=False)
+    #: A cache hit's served update (streamed with ``__metadata__.cached``), in memory only;
+    #: its ``input`` is the state streamed before it (``cache_hits`` reruns the body on it).
+    output: Any = field(default=None, repr=False, compare=False)
 
     @property
     def duration(self) -> float | None:
@@ -58,7 +61,7 @@ class AttemptRecord:
         return rec
 
 
-_IN_MEMORY = frozenset({"exc", "input", "node_error"})
+_IN_MEMORY = frozenset({"exc", "input", "node_error", "output"})
 
 
 @dataclass
@@ -128,6 +131,9 @@ class StepRecord:
     #: The interrupts the step stopped at, as ``[id, repr(value)]`` (``interrupts_answered``;
     #: the interrupts of one task share an id, so the question tells them apart).
     interrupts_asked: list[list[str]] = field(default_factory=list)
+    #: The nodes a run paused before at an ``interrupt_before``/``interrupt_after`` breakpoint
+    #: (the thread's ``next``); None when it did not pause at one.
+    breakpoint: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

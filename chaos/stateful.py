@@ -75,6 +75,14 @@ DEFAULT_KINDS = (
 )
 
 _THREADS = itertools.count()
+#: Invariants judged over the thread's whole history (a resume continues an earlier run).
+_HISTORY = ("resume_exactly_once", "breakpoints", "interrupts_answered")
+
+
+def _history_checker(name: str) -> Any:
+    from chaos.checks import _ordered
+
+    return _ordered()[name]
 #: Simulated seconds between the end of one run and the start of the next.
 RUN_GAP = 0.001
 
@@ -162,6 +170,9 @@ class ChaosMachine(RuleBasedStateMachine):
         #: Every attempt since the cache was last cleared, on the machine's timeline: the
         #: ``cache_ttl`` checker reads it, because the cache outlives runs and threads.
         self.timeline = Journal()
+        #: The current thread's history: every run on it (invoke, drain, resume), in order;
+        #: the history invariants (`_HISTORY`) judge it after every rule.
+        self.history = Journal()
         if self.inst.graph.cache is not None:
             self.inst.graph.clear_cache()  # every example starts cold: examples must not leak
         self.baseline = self._baseline()
@@ -266,6 +277,7 @@ class ChaosMachine(RuleBasedStateMachine):
 
     def _new_thread(self) -> None:
         self.thread = f"machine-{os.getpid()}-{next(_THREADS)}"
+        self.history = Journal()
 
     def _baseline(self) -> Journal:
         """The fault-free baseline (the engine's, memoised per graph, input, config and seed)."""
@@ -285,9 +297,15 @@ class ChaosMachine(RuleBasedStateMachine):
         # no_partial_writes reads the whole thread and assumes one run wrote it: after a resume
         # the failed attempt's error and the rerun's writes share a task id, which is LangGraph
         # working as designed, so it is checked on the first run of each thread only.
-        off = [*self.disable, "cache_ttl"] + (["no_partial_writes"] if input is None else [])
+        off = [*self.disable, "cache_ttl", *_HISTORY] + (["no_partial_writes"] if input is None else [])
         judge(result, Checks(tuple(off)))
         self._extend_timeline(result.journal, len(self.results))
+        # The history invariants read the thread's whole history (a resume continues it).
+        self._extend_history(result.journal)
+        history = dataclasses.replace(result, journal=self.history)
+        for name in _HISTORY:
+            if name not in self.disable:
+                result.violations += list(_history_checker(name)(history))
         if "cache_ttl" not in self.disable:
             from chaos.invariants.cache_ttl import check_cache_ttl
 
@@ -297,6 +315,15 @@ class ChaosMachine(RuleBasedStateMachine):
         self.status = result.journal.outcome
         assert self.thread is not None
         self.checkpoint = self.inst.graph.get_state({"configurable": {"thread_id": self.thread}}).values
+
+    def _extend_history(self, journal: Journal) -> None:
+        """Append one run's steps and attempts to the thread's history (`history`)."""
+        hist, base, n = self.history, len(self.history.attempts), len(self.history.steps)
+        runs = sum(1 for st_ in hist.steps if st_.kind in ("invoke", "resume"))
+        hist.attempts += [dataclasses.replace(a, invocation=runs) for a in journal.attempts]
+        for rec in journal.steps:
+            hist.steps.append(dataclasses.replace(rec, index=n + rec.index, first=base + rec.first, last=base + rec.last))
+        hist.outcome, hist.error, hist.error_message = journal.outcome, journal.error, journal.error_message
 
     def _extend_timeline(self, journal: Journal, k: int) -> None:
         start = self.elapsed - RUN_GAP - journal.duration

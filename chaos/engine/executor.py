@@ -259,6 +259,14 @@ class Executor:
                                                 for x in res.interrupts]
                         ctx.event("interrupt", None, "stopped at interrupt(): " + ", ".join(
                             repr(getattr(x, "value", x)) for x in res.interrupts))
+                if rec.outcome == "ok" and self._has_breakpoints():
+                    # A stop at an interrupt_before/after breakpoint returns normally (no
+                    # interrupt() value): the thread is paused, not finished, when nodes are next.
+                    paused = yield _Op("state", (cfg,))
+                    if isinstance(paused, dict) and paused.get("next"):
+                        rec.outcome = "interrupted"
+                        rec.breakpoint = list(paused["next"])
+                        ctx.event("breakpoint", None, f"paused at a breakpoint; next={paused['next']}")
                 last_outcome[thread] = rec.outcome
                 if signal_step is not None and isinstance(ctx, SignalContext):
                     ctx.armed = None  # a SIGTERM that never landed must not hit a later run
@@ -273,6 +281,10 @@ class Executor:
                 if rec.outcome not in ("ok", "interrupted") and not isinstance(nxt, Resume):
                     stopped = True  # a failed run ends the history unless the script resumes it
             rec.end, rec.last = ctx.now(), len(journal.attempts)
+
+    def _has_breakpoints(self) -> bool:
+        graph = self.inst.graph
+        return bool(getattr(graph, "interrupt_before_nodes", None) or getattr(graph, "interrupt_after_nodes", None))
 
     def _after_signal(self, rec: StepRecord) -> None:
         ctx = self.ctx
@@ -368,9 +380,12 @@ class Executor:
 
     def _on_chunk(self, on_main: bool, fresh_index: int) -> drv.OnChunk:
         ctx, journal = self.ctx, self.ctx.journal
+        # The state streamed last: the input of the next superstep's tasks (a cache hit's input).
+        seen: list[Any] = [None]
 
         def record(mode: str, chunk: Any) -> None:
             if mode == "values":
+                seen[0] = chunk
                 if on_main:
                     journal.final_state = chunk
                     journal.pending_updates = []
@@ -394,7 +409,8 @@ class Executor:
                             now = ctx.now()
                             journal.attempts.append(AttemptRecord(
                                 node=node, task=f"{node}#cached", attempt=0, step=None, start=now,
-                                end=now, outcome="cached", invocation=ctx.invocation))
+                                end=now, outcome="cached", invocation=ctx.invocation,
+                                input=seen[0], output=chunk[node]))
 
         return record
 

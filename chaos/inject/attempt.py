@@ -100,6 +100,9 @@ class Attempt:
         handlers) on the record for the checkers, and interposes on heartbeats for stalls.
         """
         self.rec.input, self.rec.node_error = input, self.config.get(CONF, {}).get(CONFIG_KEY_NODE_ERROR)
+        if self.injection is not None and self.injection.after_interrupt is not None:
+            self.arm_after_interrupt(self.injection.after_interrupt)
+            return 0.0
         if (err := self.immediate_error()) is not None:
             raise err
         delay = 0.0
@@ -114,6 +117,39 @@ class Attempt:
         self.patch_runtime()
         return delay
 
+    def arm_after_interrupt(self, k: int) -> None:
+        """Raise the fault as the k-th ``interrupt()`` of this attempt returns its answer.
+
+        ``interrupt()`` hands a returned answer to the task's writes (a ``__resume__`` write
+        through ``CONFIG_KEY_SEND``) just before it returns: the send is wrapped for the
+        attempt, and the k-th such write raises once it is recorded. Until then the attempt
+        carries no fault (an attempt that stops at its interrupt got none).
+        """
+        from langgraph._internal._constants import CONFIG_KEY_SEND, RESUME
+
+        fault, rec = self.fault, self.rec
+        self.fault = None
+        rec.fault = rec.fault_kind = None
+        original = self.config.get(CONF, {}).get(CONFIG_KEY_SEND)
+        if original is None or fault is None:
+            return
+
+        returned = [0]
+
+        def send(writes: Any) -> Any:
+            out = original(writes)
+            # One __resume__ write per interrupt() that returns (its payload differs by release).
+            returned[0] += sum(1 for c, _v in writes if c == RESUME)
+            if returned[0] >= k and rec.fault is None:
+                rec.fault, rec.fault_kind = f"{fault.describe()} after interrupt {k}", fault.kind
+                self.fault = fault
+                self.fire()
+                raise fault.make()  # type: ignore[attr-defined]
+            return out
+
+        # The body runs with this attempt's config (a copy: a retry gets the loop's own again).
+        self.config = patch_configurable(self.config, {CONFIG_KEY_SEND: send})
+
     def after_body(self) -> bool:
         """Apply the faults that act after the body returned; True when the node must stall."""
         if self.stalled:
@@ -127,14 +163,22 @@ class Attempt:
         name = self.info.site.rsplit("/", 1)[-1]
         from chaos.inject.nodes import TaskSpec
 
-        if isinstance(self.info.spec, TaskSpec):
-            fix = f"@task(timeout=TimeoutPolicy(run_timeout=30)) on {name!r} (async tasks only)"
+        if name.startswith(("__error_handler__", "__default_error_handler__")):
+            # A handler is a node of its own: its node's timeout= does not reach it.
+            fix = ("An error handler does not inherit its node's timeout=; "
+                   "set_node_defaults(timeout=TimeoutPolicy(run_timeout=30)) gives it one (which "
+                   "langgraph does not apply yet, langchain-ai/langgraph#8842): bound the handler's "
+                   "own waits with asyncio.timeout(...).")
+        elif isinstance(self.info.spec, TaskSpec):
+            fix = ("Give the node a TimeoutPolicy (async nodes only), e.g. "
+                   f"@task(timeout=TimeoutPolicy(run_timeout=30)) on {name!r} (async tasks only).")
         else:
-            fix = f"add_node({name!r}, fn, timeout=TimeoutPolicy(run_timeout=30))"
+            fix = ("Give the node a TimeoutPolicy (async nodes only), e.g. "
+                   f"add_node({name!r}, fn, timeout=TimeoutPolicy(run_timeout=30)).")
         return ChaosAbort(
             self.info.site,
             f"node {self.info.site!r} hangs ({self.rec.fault}) and {why}: in production this "
-            f"run would never finish. Give the node a TimeoutPolicy (async nodes only), e.g. {fix}.",
+            f"run would never finish. {fix}",
         )
 
     def patch_runtime(self) -> None:

@@ -370,3 +370,12 @@ def mark(graph: Pregel[Any, Any, Any, Any], instrumentation: Instrumentation) ->
     from langchain_core.runnables.config import merge_configs
 
     graph.config = merge_configs(graph.config, {"configurable": {MARKER: instrumentation}})
+
+
+async def call_node_body(runnable: Runnable[Any, Any], state: Any) -> Any:
+    """Run a node's own runnable on ``state`` outside any graph run.
+
+    ``cache_hits`` reruns a cached node's body uncached to compare it with the hit: with no
+    task of an instrumented graph around it, no fault lands and nothing is journaled.
+    """
+    return await runnable.ainvoke(state)

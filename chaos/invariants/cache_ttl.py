@@ -97,6 +97,8 @@ def _check_node(result: TrialResult, site: str, policy: Any) -> Iterable[Violati
     for rec in sorted(records, key=lambda a: (a.start, a.invocation, a.outcome != "cached")):
         if rec.outcome == "cached":
             if not any(e.live_at(rec.start) for e in entries):
+                if not entries and rec.input is not None and any(a.outcome in ("error", "timeout") for a in records):
+                    continue  # a served failure, with the input known: `cache_hits` names it
                 yield _stale_hit(result, rec, entries, ttl)
             continue
         if rec.attempt != 1:

@@ -27,6 +27,11 @@ _CANCEL_DEFECT = (
     "cancellation of its task (1.2.4 raises NodeCancelledError from the original). Upgrade langgraph."
 )
 _BRANCH = "branch:to:"
+_RERUN_DEFECT = (
+    " The handler had ended ok and its update was committed, and the resume ran it again: "
+    "langchain-ai/langgraph#9002 (open; seen on langgraph 1.2.2, 1.2.12 and 1.2.24). Keep the "
+    "handler's side effects idempotent until it is fixed."
+)
 
 
 def check_error_handler(result: TrialResult) -> Iterable[Violation]:
@@ -59,14 +64,16 @@ def check_error_handler(result: TrialResult) -> Iterable[Violation]:
                     last, t=last.end,
                 )
             continue
-        if len(mine) > 1:
+        runs = _continued(mine)
+        if len(runs) > 1:
             yield violation(
                 NAME, result,
-                f"{where(last, last.end)}: the handler {handler!r} ran {len(mine)} times for one "
-                f"failure (tasks {', '.join(h[0].task for h in mine)}); expected exactly once.",
-                mine[1][0],
+                f"{where(last, last.end)}: the handler {handler!r} ran {len(runs)} times for one "
+                f"failure (tasks {', '.join(h[0].task for h in runs)}); expected exactly once."
+                + _RERUN_DEFECT * (runs[1][0].invocation > runs[0][-1].invocation and runs[0][-1].outcome == "ok"),
+                runs[1][0],
             )
-        run = mine[0]
+        run = runs[0]
         first, final = run[0], run[-1]
         err = first.node_error
         if err is not None and (getattr(err, "node", None) != name or not _same_error(err.error, last)):
@@ -77,6 +84,10 @@ def check_error_handler(result: TrialResult) -> Iterable[Violation]:
                 + _CANCEL_DEFECT * (last.error == "CancelledError" and type(getattr(err, "error", None)).__name__ == "CancelledError"),
                 first,
             )
+        yield from _resumed_error(result, run, last)
+        yield from _unbounded(result, final, info)
+        if final.outcome == "interrupted" or (final.outcome == "cancelled" and result.journal.outcome == "deadlock"):
+            continue  # waits for its answer; or a hang `_unbounded`/liveness report
         if final.outcome != "ok":
             yield violation(
                 NAME, result,
@@ -93,6 +104,71 @@ def check_error_handler(result: TrialResult) -> Iterable[Violation]:
         if writes is None:
             writes = thread_writes(result)
         yield from _check_routing(result, final, last, writes)
+
+
+def _continued(runs: list[list[AttemptRecord]]) -> list[list[AttemptRecord]]:
+    """Handler tasks as handler runs: one that stopped at ``interrupt()`` and was resumed
+    (the same task id in a later run step) is one run, continued."""
+    out: list[list[AttemptRecord]] = []
+    for atts in runs:
+        prev = out[-1] if out else None
+        if prev is not None and prev[-1].outcome == "interrupted" and prev[-1].task_id == atts[0].task_id:
+            out[-1] = prev + atts
+        else:
+            out.append(list(atts))
+    return out
+
+
+def _resumed_error(result: TrialResult, run: list[AttemptRecord], failed: AttemptRecord) -> Iterable[Violation]:
+    """Every attempt of the handler, also one resumed from a checkpoint in a later run step,
+    receives the node's own exception: its type and its attributes."""
+    original = failed.exc
+    if original is None:
+        return
+    for rec in run[1:]:
+        got = getattr(rec.node_error, "error", None)
+        if got is None or got is original or rec.invocation == run[0].invocation:
+            continue
+        if type(got) is type(original) and _attrs(got) == _attrs(original):
+            continue
+        yield violation(
+            NAME, result,
+            f"{where(rec)}: the handler, rerun when the thread was resumed (run step {rec.invocation}), "
+            f"received NodeError(node={getattr(rec.node_error, 'node', '?')!r}, error={got!r}) of type "
+            f"{type(got).__name__}; the node raised {type(original).__name__} with attributes "
+            f"{_attrs(original)}. A handler must get the original exception object also after a "
+            "resume: LangGraph rebuilds the NodeError from the checkpoint's __error__ write, which "
+            "keeps only the exception's repr (seen on langgraph 1.2.2, 1.2.12 and 1.2.24). Until it "
+            "is fixed, do not branch on the exception's type or attributes in a handler that can "
+            "be resumed (one that calls interrupt()), or keep what it needs in the state.",
+            rec,
+        )
+        return
+
+
+def _attrs(exc: Any) -> dict[str, str]:
+    out = {"args": repr(getattr(exc, "args", ()))}
+    out.update({k: repr(v)[:80] for k, v in vars(exc).items() if not k.startswith("_")} if hasattr(exc, "__dict__") else {})
+    return out
+
+
+def _unbounded(result: TrialResult, handler: AttemptRecord, info: Any) -> Iterable[Violation]:
+    """A handler with a TimeoutPolicy (``set_node_defaults(timeout=...)`` applies to handlers)
+    that ran past it: LangGraph did not cancel it."""
+    hinfo = node_info(result, handler.node)
+    policy = getattr(getattr(hinfo, "spec", None), "timeout", None)
+    if policy is None or result.journal.outcome != "deadlock" or handler.outcome not in ("cancelled", "unknown"):
+        return
+    yield violation(
+        NAME, result,
+        f"{where(handler)}: the error handler has TimeoutPolicy(run_timeout={policy.run_timeout}, "
+        f"idle_timeout={policy.idle_timeout}) (set_node_defaults applies it to handlers), yet it "
+        f"hung ({handler.fault or 'no fault'}) past it and the run never ended: LangGraph did not "
+        "bound the handler. This is langchain-ai/langgraph#8842 (prepare_node_error_handler_task "
+        "builds the handler's task without its timeout; open, seen on langgraph 1.2.2, 1.2.12 and "
+        "1.2.24). Until it is fixed, bound the handler's own waits (asyncio.timeout around them).",
+        handler,
+    )
 
 
 def _is_handler(site: str) -> bool:

@@ -118,6 +118,10 @@ def _is_handler(site: str) -> bool:
 
 
 def _cause(rec: AttemptRecord, step: StepRecord) -> str:
+    if _is_handler(rec.node):
+        return ("An error handler whose update committed must not rerun: LangGraph keeps no record "
+                "that it finished and reruns it for the failure's __error__ write "
+                "(langchain-ai/langgraph#9002, open; seen on langgraph 1.2.2, 1.2.12 and 1.2.24).")
     if "'checkpoint_id': '<id>'" in step.detail:
         return ("The resume config pinned a checkpoint_id: LangGraph replays from that checkpoint "
                 "(time travel) and reruns its tasks instead of resuming. Resume with "

@@ -34,15 +34,19 @@ _HANDLERS = ("__error_handler__", "__default_error_handler__")
 def check_handled_failures(result: TrialResult) -> Iterable[Violation]:
     """The run does not end with the exception of a node whose handler ended ok."""
     journal = result.journal
-    if journal.error is None:
-        return
-    for rec in journal.attempts:
+    # Each run step that failed (a later resume may have finished the thread since).
+    ended = [(s.error, s.error_message or "", s.first, s.last) for s in journal.steps
+             if s.kind in ("invoke", "resume") and s.outcome == "error" and s.error]
+    if not ended and journal.error is not None:
+        ended = [(journal.error, journal.error_message or "", 0, len(journal.attempts))]
+    for i, rec in enumerate(journal.attempts):
         if rec.outcome != "ok" or not rec.node.rsplit("/", 1)[-1].startswith(_HANDLERS):
             continue
         err = getattr(rec.node_error, "error", None)
         if err is None:
             continue
-        if type(err).__name__ == journal.error and str(err)[:200] == (journal.error_message or "")[:200]:
+        if any(first <= i < last and type(err).__name__ == error and str(err)[:200] == message[:200]
+               for error, message, first, last in ended):
             failed = getattr(rec.node_error, "node", "?")
             yield violation(
                 NAME, result,

@@ -67,7 +67,7 @@ NUMBER = (int, float)
 #: and such a fault must be the scenario's only fault.
 SHUTDOWN_KINDS = ("sigterm", "kill")
 
-TARGETING = {"kind", "node", "attempts", "probability", "times"}
+TARGETING = {"kind", "node", "attempts", "probability", "times", "after_interrupt"}
 SCENARIO_KEYS = {
     "name", "description", "target", "input", "inputs", "trials", "clock", "checkpointer",
     "cache_ttl", "disable", "nondeterministic", "config", "idempotent", "repeat", "invoke",
@@ -290,9 +290,10 @@ def _parse_fault(path: Path, lines: _Lines, index: int, raw: Any) -> FaultSpec:
     ):
         raise ScenarioError(path, f"{label}.attempts", f"{attempts!r} must be an attempt number or an array of them", at("attempts"))
     try:
-        inj = Injection.of(fault, node, attempts, float(raw.get("probability", 1.0)), raw.get("times"))
+        inj = Injection.of(fault, node, attempts, float(raw.get("probability", 1.0)), raw.get("times"),
+                           after_interrupt=raw.get("after_interrupt"))
     except (ValueError, TypeError) as exc:
-        key = next((k for k in ("probability", "attempts", "times") if k in str(exc)), "")
+        key = next((k for k in ("probability", "attempts", "times", "after_interrupt") if k in str(exc)), "")
         raise ScenarioError(path, f"{label}.{key}" if key else label, str(exc), at(key) if key else line) from None
     return FaultSpec(inj, line, at("node"))
 
