@@ -56,6 +56,7 @@ BUILTIN_CHECKERS: tuple[tuple[str, str], ...] = (
     ("no_partial_writes", "chaos.invariants.no_partial_writes"),
     ("cache_ttl", "chaos.invariants.cache_ttl"),
     ("cache_hits", "chaos.invariants.cache_hits"),
+    ("cache_hit_values", "chaos.invariants.cache_hits"),
     ("delta_reconstruction", "chaos.invariants.delta_reconstruction"),
     ("cancellation", "chaos.invariants.cancellation"),
     ("duplicate_deliveries", "chaos.invariants.duplicates"),

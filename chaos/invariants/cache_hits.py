@@ -10,7 +10,8 @@ served and the state streamed before it, the task's input):
   after a failure must run the node again;
 - no node vanishes: in a run step where nothing failed and no fault fired, every cached node
   the fault-free baseline ran (or was served) in that step either ran or was served;
-- a hit is what the body returns: on the first hit of each node, the body is run uncached on
+- (opt-in, ``cache_hit_values``: it reruns node bodies, whose side effects then repeat) a hit
+  is what the body returns: on the first hit of each node, the body is run uncached on
   the hit's input (twice, to know it is deterministic; on simulated time, outside the run);
   a different update means the cache key missed a field that changes the output. The
   message names those fields, found by `key_blind_fields` (each field of the input varied on
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from chaos.trial import TrialResult
 
 NAME = "cache_hits"
+#: The opt-in half: a hit equals its body's output (reruns bodies, so side effects repeat).
+VALUES = "cache_hit_values"
 #: LangGraph's sync loop (``invoke``/``stream``) cached a failed task's writes before 1.2.15.
 SYNC_FAILURE_FIXED_IN = (1, 2, 15)
 _UNKNOWN = object()
@@ -54,9 +57,6 @@ def check_cache_hits(result: TrialResult) -> Iterable[Violation]:
         records = [a for a in result.journal.attempts if a.node == site]
         yield from _served_failures(result, site, policy, records)
         yield from _vanished(result, site)
-        hits = [a for a in records if a.outcome == "cached" and a.input is not None]
-        if hits:
-            yield from _hit_differs(result, site, info.spec.runnable, policy, hits[0], records)
 
 
 def _key(policy: Any, state: Any) -> Any:
@@ -136,7 +136,7 @@ def _hit_differs(result: TrialResult, site: str, runnable: Any, policy: Any, hit
     by = f" (the entry set by {setter.task} at t={setter.end:g}s, whose input differs in {fields})" if setter else ""
     blind = f"fields {fields} change the output but not the cache key" if fields else "the cache key misses what changes the output"
     yield violation(
-        NAME, result,
+        VALUES, result,
         f"node {site!r} was served {_short(hit.output)} from the cache at t={hit.start:g}s{by}, but its body "
         f"returns {_short(fresh)} for that input (run uncached, twice, to compare): {blind}. Include them "
         "in CachePolicy(key_func=...), or do not cache the node.",
@@ -222,4 +222,21 @@ def _sync_defect(result: TrialResult) -> str:
     return ""
 
 
+def check_cache_hit_values(result: TrialResult) -> Iterable[Violation]:
+    """Opt-in (it reruns node bodies, so their side effects happen again): the first hit of
+    each cached node equals what its body returns for the hit's input."""
+    inst = result.instrumented
+    if inst is None or getattr(inst.graph, "cache", None) is None or not _streaming(result):
+        return
+    for site, info in inst.nodes.items():
+        policy = info.cache_policy if info.spec is not None else None
+        if policy is None or "/" in site:
+            continue
+        records = [a for a in result.journal.attempts if a.node == site]
+        hits = [a for a in records if a.outcome == "cached" and a.input is not None]
+        if hits:
+            yield from _hit_differs(result, site, info.spec.runnable, policy, hits[0], records)
+
+
 register_checker(NAME, check_cache_hits)
+register_checker(VALUES, check_cache_hit_values, opt_in=True)

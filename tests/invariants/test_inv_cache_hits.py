@@ -128,8 +128,8 @@ def test_the_same_input_after_a_failure_runs_again_on_in_memory_cache(harness: C
 def test_a_cache_that_ignores_the_key_serves_another_inputs_update_and_makes_it_fire(harness: Chaos):
     graph = quotes(IgnoresTheKey(), sync=False)
     result = harness.run(graph, {"symbol": "ACME"}, steps=[Invoke(), again({"symbol": "INIT"})],
-                         raise_on_violation=False)
-    [v] = result.violated("cache_hits")
+                         raise_on_violation=False, enable=["cache_hit_values"])
+    [v] = result.violated("cache_hit_values")
     assert "node 'quote' was served {'log': ['ACME in USD']} from the cache" in v.message
     assert "but its body returns {'log': ['INIT in USD']} for that input" in v.message
 
@@ -137,8 +137,9 @@ def test_a_cache_that_ignores_the_key_serves_another_inputs_update_and_makes_it_
 def test_a_key_func_that_misses_a_field_is_named_by_the_field(harness: Chaos):
     graph = quotes(InMemoryCache(), sync=False, key_func=lambda s: s.get("symbol"))
     result = harness.run(graph, {"symbol": "ACME", "currency": "USD"},
-                         steps=[Invoke(), again({"symbol": "ACME", "currency": "EUR"})], raise_on_violation=False)
-    [v] = result.violated("cache_hits")
+                         steps=[Invoke(), again({"symbol": "ACME", "currency": "EUR"})], raise_on_violation=False,
+                         enable=["cache_hit_values"])
+    [v] = result.violated("cache_hit_values")
     assert "whose input differs in ['currency']" in v.message
     assert "fields ['currency'] change the output but not the cache key" in v.message
 
@@ -173,7 +174,8 @@ def test_real_caches_serve_a_correct_key_and_never_a_failure(harness: Chaos, kin
         cache = _redis_cache(request.getfixturevalue("redis_url"))
     else:
         cache = _sqlite_cache(tmp_path)
-    hit = harness.run(quotes(cache, sync=False), {"symbol": "ACME"}, steps=[Invoke(), again()])
+    hit = harness.run(quotes(cache, sync=False), {"symbol": "ACME"}, steps=[Invoke(), again()],
+                      enable=["cache_hit_values"])
     assert [a.outcome for a in hit.attempts("quote")] == ["ok", "cached"]
     assert "cache_hits" in hit.checked and hit.violated("cache_hits") == []
     result = _fail_once(harness, quotes(cache, sync=False), "astream")
