@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import math
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -56,6 +57,15 @@ def _attempt_info(config: RunnableConfig) -> tuple[str | None, int, int | None, 
     return task_id, attempt, step, runtime
 
 
+def _context_configurable() -> dict[str, Any] | None:
+    """The configurable of the config in context (what ``get_config()`` returns in the body)."""
+    from langchain_core.runnables.config import var_child_runnable_config
+
+    config = var_child_runnable_config.get()
+    conf = config.get(CONF) if config is not None else None
+    return conf if isinstance(conf, dict) else None
+
+
 class Attempt:
     """One attempt in flight: its record, its fault, and stall bookkeeping.
 
@@ -65,6 +75,8 @@ class Attempt:
 
     def __init__(self, ctx: RunContext, info: NodeInfo, config: RunnableConfig) -> None:
         task_id, attempt, step, runtime = _attempt_info(config)
+        #: Undoes what the attempt changed in configs that outlive it (`arm_after_interrupt`).
+        self.restore: Callable[[], None] | None = None
         self.ctx = ctx
         self.info = info
         self.config = config
@@ -130,7 +142,10 @@ class Attempt:
         fault, rec = self.fault, self.rec
         self.fault = None
         rec.fault = rec.fault_kind = None
-        original = self.config.get(CONF, {}).get(CONFIG_KEY_SEND)
+        # interrupt() reads the send from the config in context (get_config()), which LangGraph
+        # set for the task; the body's own config may be a copy of it: both get the wrapper.
+        confs = [c for c in (_context_configurable(), self.config.get(CONF)) if c is not None]
+        original = next((c.get(CONFIG_KEY_SEND) for c in confs if c.get(CONFIG_KEY_SEND) is not None), None)
         if original is None or fault is None:
             return
 
@@ -147,8 +162,18 @@ class Attempt:
                 raise fault.make()  # type: ignore[attr-defined]
             return out
 
-        # The body runs with this attempt's config (a copy: a retry gets the loop's own again).
-        self.config = patch_configurable(self.config, {CONFIG_KEY_SEND: send})
+        wrapped = [c for c in {id(c): c for c in confs}.values() if c.get(CONFIG_KEY_SEND) is original]
+        for conf in wrapped:
+            conf[CONFIG_KEY_SEND] = send
+
+        def restore() -> None:
+            # LangGraph retries an attempt with the same task config: the next attempt must
+            # start from the task's own send.
+            for conf in wrapped:
+                if conf.get(CONFIG_KEY_SEND) is send:
+                    conf[CONFIG_KEY_SEND] = original
+
+        self.restore = restore
 
     def after_body(self) -> bool:
         """Apply the faults that act after the body returned; True when the node must stall."""
@@ -220,6 +245,9 @@ class Attempt:
         self.config = patch_configurable(self.config, {CONFIG_KEY_RUNTIME: runtime})
 
     def finish(self, outcome: Outcome, error: BaseException | None = None) -> None:
+        if self.restore is not None:
+            self.restore()
+            self.restore = None
         rec = self.rec
         rec.end = self.ctx.now()
         rec.outcome = outcome

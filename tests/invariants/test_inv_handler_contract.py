@@ -135,7 +135,7 @@ def test_a_hang_in_a_handler_past_its_default_timeout_makes_it_fire_naming_the_l
 
 
 def test_a_handler_slower_than_nothing_but_within_its_timeout_is_silent(harness: Chaos):
-    result = _hang_in_handler(harness, True, faults.slow(3))
+    result = _hang_in_handler(harness, True, faults.delay(3))
     assert result.journal.error is None and result.output["log"] == ["handled", "fallback"]
     assert result.violated("error_handler") == [] and result.violated("liveness") == []
 

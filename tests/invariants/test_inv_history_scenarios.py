@@ -64,7 +64,7 @@ value = "yes again"
 [scenario]
 target = "{T}:swallows_cancellation"
 [[faults]]
-kind = "slow"
+kind = "delay"
 node = "publish"
 seconds = 1
 """, "cancellation", "caught the CancelledError"),
