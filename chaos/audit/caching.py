@@ -1,4 +1,4 @@
-"""Cache findings: keys that never repeat, and cached nodes whose side effects a hit skips.
+"""Cache findings: keys that never repeat, keys that miss a field, and skipped side effects.
 
 LangGraph 1.2.22 facts (langgraph-semantics §5): the key is ``key_func(node_input)`` (by default
 a pickle of the whole input, i.e. the full state); a hit is resolved before the runner, so the
@@ -52,6 +52,42 @@ def cached_side_effects(ctx: AuditContext) -> Iterator[Finding]:
             f"node {info.site!r} is cached but has side effects ({first.method} {first.url} in "
             "the probe run): a cache hit does not run the node, so the write is silently skipped.",
             "move the write into its own uncached node, or remove cache_policy from this node",
+        )
+
+
+def key_blind_cache_fields(ctx: AuditContext) -> Iterator[Finding]:
+    """LGC304: an input field changes a cached node's output but not its cache key.
+
+    On the input the node got in the probe run, each top-level field is varied on its own and
+    the body run again, outside any graph (``chaos.invariants.cache_hits.key_blind_fields``): a
+    field that changes the update while ``key_func`` returns the same key lets one input be
+    served another's result. A node that sent HTTP in the probe is not run again (its requests
+    would repeat; LGC303 covers its writes).
+    """
+    from chaos.invariants.cache_hits import key_blind_fields
+
+    base = ctx.probes.base
+    if base is None:
+        return
+    for info in ctx.user_nodes():
+        policy = info.cache_policy
+        if policy is None or info.spec is None or ctx.probes.http(info.site):
+            continue
+        state = next((a.input for a in base.attempts if a.node == info.site and isinstance(a.input, dict)), None)
+        if state is None:
+            continue
+        blind = key_blind_fields(info.spec.runnable, policy.key_func, state)
+        if not blind:
+            continue
+        names = ", ".join(map(repr, blind))
+        yield Finding.of(
+            "LGC304",
+            info.site,
+            f"node {info.site!r} returns a different update when only {names} changes, but its "
+            "CachePolicy.key_func gives the same key: a cache hit serves one input's result to "
+            "another.",
+            f"include {names} in CachePolicy(key_func=...), or leave key_func out (the default key "
+            "is the whole input)",
         )
 
 

@@ -63,6 +63,8 @@ _RULES = [
          "a cache key changes with fields marked volatile, so the cache never hits"),
     Rule("LGC303", "cache-skips-side-effects", "error",
          "a cached node has side effects (HTTP writes) that a cache hit silently skips"),
+    Rule("LGC304", "cache-key-blind-field", "error",
+         "an input field changes a cached node's output but not its cache key"),
     Rule("LGC401", "handler-can-hang", "warning",
          "an error handler that no TimeoutPolicy reaches"),
     Rule("LGC402", "handler-raises", "error",

@@ -36,6 +36,7 @@ CHECKS: tuple[Check, ...] = (
     delta.delta_reducers,  # LGC301
     caching.volatile_cache_keys,  # LGC302
     caching.cached_side_effects,  # LGC303
+    caching.key_blind_cache_fields,  # LGC304
     handlers.handlers_that_can_hang,  # LGC401
     handlers.handlers_that_raise,  # LGC402
     durability.exit_durability_crash,  # LGC501
