@@ -21,6 +21,10 @@ as the calls that replay it. The rules:
   and raises ``GraphDrained``;
 - ``resume``: continue the last thread (drained, killed or failed) from its checkpoint with
   ``invoke(None, {"configurable": {"thread_id": ...}}, control=RunControl())``;
+- ``answer(value)``: a thread stopped at ``interrupt()`` (or a breakpoint) is resumed with
+  ``Command(resume=value)``, ``value`` drawn from ``answers``;
+- ``fail_after_answer(node, k)``: the next run's ``node`` raises a ``ConnectionError`` as its
+  k-th ``interrupt()`` returns its answer (``Injection(after_interrupt=k)``);
 - ``kill_and_resume(node)``: an in-process stand-in for a crash: when ``node`` starts, a
   `ProcessKilled` (a BaseException: never retried, never handled) ends the run; the thread is
   then resumed from its checkpoint (the real out-of-process kill is `chaos.shutdown`);
@@ -59,7 +63,7 @@ from chaos.engine.result import TrialResult
 from chaos.engine.spec import Checks, TrialSpec
 from chaos.engine.steps import Invoke, Resume, Sigterm, Step
 from chaos.errors import ChaosUsageError
-from chaos.faults import Fault, Injection, RaiseError
+from chaos.faults import Fault, Injection, RaiseError, exception
 from chaos.inject import InstrumentedGraph
 from chaos.journal import Journal
 from chaos.strategies import FaultPlan, instrumented, node_faults, replay_text
@@ -107,8 +111,13 @@ def _faults(machine: ChaosMachine) -> st.SearchStrategy[Fault]:
     return machine.faults if machine.faults is not None else node_faults(DEFAULT_KINDS)
 
 
+def _answers(machine: ChaosMachine) -> st.SearchStrategy[Any]:
+    return machine.answers
+
+
 _NODE = st.runner().flatmap(_sites)
 _FAULT = st.runner().flatmap(_faults)
+_ANSWER = st.runner().flatmap(_answers)
 _ATTEMPTS = st.sampled_from([[1], [2], [1, 2], [3], None])
 
 
@@ -126,6 +135,7 @@ class ChaosMachine(RuleBasedStateMachine):
       happens is not a bug); ``nondeterministic``: state fields ``steady_state`` ignores;
     - ``max_pending``: faults armed for one run; ``max_advance``: the longest clock jump (s);
     - ``drive``: how each run calls the graph (``"ainvoke"``, ``"stream:updates"``, ...).
+    - ``answers``: what ``answer`` resumes an ``interrupt()`` with (default: "yes" or "no").
 
     Hypothesis runs it with ``TestCase = MyMachine.TestCase`` (settings via
     ``MyMachine.TestCase.settings = settings(...)``).
@@ -143,6 +153,7 @@ class ChaosMachine(RuleBasedStateMachine):
     max_advance: ClassVar[int] = 3600
     #: How every run calls the graph (`chaos.engine.drive` token or `Drive`; None: astream).
     drive: ClassVar[str | Drive | None] = None
+    answers: ClassVar[st.SearchStrategy[Any]] = st.sampled_from(["yes", "no"])
 
     def __init__(self) -> None:
         super().__init__()
@@ -207,6 +218,19 @@ class ChaosMachine(RuleBasedStateMachine):
     def resume(self) -> None:
         """Continue the last thread from its checkpoint with a fresh RunControl."""
         self._run(None)
+
+    @precondition(lambda self: self.thread is not None and self.status == "interrupted")
+    @rule(value=_ANSWER)
+    def answer(self, value: Any) -> None:
+        """Answer the interrupt the last thread stopped at: resume it with ``Command(resume=value)``."""
+        self._run(None, answer=value)
+
+    @precondition(lambda self: len(self.pending) < self.max_pending)
+    @rule(node=_NODE, k=st.sampled_from([1, 2]))
+    def fail_after_answer(self, node: str, k: int) -> None:
+        """The next run's ``node`` fails as its k-th ``interrupt()`` returns its answer."""
+        fault = exception(ConnectionError("chaos: the connection dropped after the answer"))
+        self.pending.append(Injection.of(fault, node, times=1, after_interrupt=k))
 
     @rule(node=_NODE)
     def kill_and_resume(self, node: str) -> None:
@@ -288,9 +312,10 @@ class ChaosMachine(RuleBasedStateMachine):
             self.inst.graph.clear_cache()
         return journal
 
-    def _run(self, input: Any, *, drain_at: str | None = None, kill_at: str | None = None) -> None:
+    def _run(self, input: Any, *, drain_at: str | None = None, kill_at: str | None = None,
+             answer: Any = None) -> None:
         faults, self.pending = self.pending, []
-        result = self._execute(input, faults, drain_at=drain_at, kill_at=kill_at)
+        result = self._execute(input, faults, drain_at=drain_at, kill_at=kill_at, answer=answer)
         result.baseline = self.baseline
         # cache_ttl runs on the timeline of every run since the cache was cleared (the cache
         # is shared by threads): a hit served from an earlier run's entry is correct.
@@ -312,7 +337,11 @@ class ChaosMachine(RuleBasedStateMachine):
             result.violations += list(check_cache_ttl(dataclasses.replace(result, journal=self.timeline)))
         self.results.append(result)
         self.last = result
-        self.status = result.journal.outcome
+        runs = [s for s in result.journal.steps if s.kind in ("invoke", "resume") and s.outcome != "skipped"]
+        # A run that stopped at interrupt() or a breakpoint ended normally, but the thread is
+        # paused, not finished: `answer` (or a Resume) goes on from there.
+        paused = result.journal.outcome == "ok" and bool(runs) and runs[-1].outcome == "interrupted"
+        self.status = "interrupted" if paused else result.journal.outcome
         assert self.thread is not None
         self.checkpoint = self.inst.graph.get_state({"configurable": {"thread_id": self.thread}}).values
 
@@ -337,7 +366,7 @@ class ChaosMachine(RuleBasedStateMachine):
             ))
 
     def _execute(
-        self, input: Any, faults: list[Injection], *, drain_at: str | None, kill_at: str | None
+        self, input: Any, faults: list[Injection], *, drain_at: str | None, kill_at: str | None, answer: Any = None
     ) -> TrialResult:
         """One rule's steps through the engine's executor, on the machine's timeline."""
         assert self.thread is not None
@@ -346,7 +375,7 @@ class ChaosMachine(RuleBasedStateMachine):
         steps: list[Step] = []
         if drain_at is not None:
             steps.append(Sigterm(drain_at or None, attempts=None))
-        steps.append(Resume() if input is None else Invoke(input))
+        steps.append(Resume(answer) if input is None else Invoke(input))
         ctx = SignalContext(self.seed, self.test_id, tuple(faults))
         offset = self.elapsed
         journal = Executor(

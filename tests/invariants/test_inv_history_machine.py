@@ -90,3 +90,29 @@ def test_the_machine_flags_writes_a_failed_attempt_left_behind():
     m.invoke()
     with pytest.raises(MachineViolation, match="no_partial_writes"):
         m.chaos_invariants_hold()
+
+
+@pytest.mark.parametrize("saver", ["drops_answers", "in_memory"])
+def test_the_machine_answers_an_interrupt_fails_after_the_answer_and_judges_the_resume(saver: str):
+    from tests.invariants import test_inv_interrupts as ia
+
+    answers: list[Any] = []
+    checkpointer = ia.DropsResumeWrites() if saver == "drops_answers" else InMemorySaver()
+    graph = ia.approval(answers, fail_once_after_answer=False, retry=False).compile(checkpointer=checkpointer)
+    # The baseline is one invoke, which stops at the interrupt: no steady state to compare.
+    m = machine(graph, disable=("faults_fired", "steady_state"))
+    m.invoke()
+    assert m.status == "interrupted"
+    m.chaos_invariants_hold()
+    m.fail_after_answer("ask", 1)
+    m.answer("yes")
+    assert m.status == "error" and answers == []  # interrupt() recorded the answer, then the node failed
+    m.chaos_invariants_hold()
+    m.resume()
+    if saver == "drops_answers":  # the answer is gone: the resume asks the same question again
+        assert m.status == "interrupted"
+        with pytest.raises(MachineViolation, match=r"interrupts_answered.*'approve the refund\?'\) again"):
+            m.chaos_invariants_hold()
+    else:  # the resume replays the answer: nobody is asked twice
+        assert m.status == "ok" and answers == ["yes"]
+        m.chaos_invariants_hold()
