@@ -2,7 +2,9 @@
 
 The same broken components make them fire and the same correct twins keep them silent,
 whichever checkpointer the graph is compiled with (PostgreSQL: a real server, see
-``.ci/services.sh``).
+``.ci/services.sh``). The history invariants too: fail-then-resume keeps a finished sibling
+(``resume_exactly_once``), and an answer delivered before a failure is replayed on resume
+(``interrupts_answered``), where a saver that drops ``__resume__`` writes asks again.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from chaos import Chaos
-from chaos.savers import postgres_saver, sqlite_saver_in
+from chaos import Chaos, faults
+from chaos.engine import Invoke, Resume
+from chaos.savers import ClockHeldSaver, postgres_saver, sqlite_saver_in
 from tests.invariants.test_inv_delta_reconstruction import concat, counting, last_batch_only
 from tests.invariants.test_inv_no_partial_writes import one_node
 
@@ -70,3 +73,79 @@ def test_delta_reconstruction_is_silent_on_a_batching_invariant_reducer(saver, r
     result = run(counting(concat), saver, request.node.name)
     assert result.violated("delta_reconstruction") == []
     assert result.output["items"] == [0, 1, 2, 3, 4]
+
+
+def run_steps(graph: Any, name: str, steps: list[Any], inject: Callable[[Chaos], Any], *, baseline: bool = False) -> Any:
+    harness = Chaos(seed=7, test_id=f"savers::{name}")
+    inject(harness)
+    return harness.run(graph, {}, steps=steps, baseline=baseline, raise_on_violation=False)
+
+
+def notify_fails_once(harness: Chaos) -> Any:
+    return harness.inject(faults.exception(ConnectionError("smtp down")), node="notify", attempts=1, times=1)
+
+
+def pinned(graph: Any, thread: dict[str, Any]) -> dict[str, Any]:
+    """A resume config that names the thread's latest checkpoint_id (a replay, not a resume)."""
+    return dict(graph.get_state(thread).config)
+
+
+def test_resume_exactly_once_is_silent_when_the_resume_passes_only_the_thread_id(saver, request):
+    from tests.invariants.test_inv_resume_variants import fan_out
+
+    graph = fan_out().compile(checkpointer=saver())
+    result = run_steps(graph, request.node.name, [Invoke(), Resume()], notify_fails_once)
+    assert [a.outcome for a in result.attempts("charge")] == ["ok"]  # the finished sibling kept its writes
+    assert result.violated("resume_exactly_once") == [] and result.journal.outcome == "ok"
+
+
+def test_resume_exactly_once_fires_when_the_resume_pins_the_checkpoint_id(saver, request):
+    from tests.invariants.test_inv_resume_variants import fan_out
+
+    graph = fan_out().compile(checkpointer=saver())
+    result = run_steps(graph, request.node.name, [Invoke(), Resume(config=pinned)], notify_fails_once,
+                       baseline=True)  # the rerun is counted against the fault-free baseline
+    [v] = result.violated("resume_exactly_once")
+    assert v.node == "charge" and "The resume config pinned a checkpoint_id" in v.message
+
+
+def drops_answers(checkpointer: Any) -> Any:
+    """The same saver, broken: it does not store the answer (``__resume__`` write) of an interrupt.
+
+    A clock-held PostgreSQL saver delegates: its inner `PostgresSaver` is the one broken.
+    """
+    target = checkpointer.inner if isinstance(checkpointer, ClockHeldSaver) else checkpointer
+    base = type(target)
+
+    def put_writes(self: Any, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:
+        kept = [(c, v) for c, v in writes if c != "__resume__"]
+        if kept:
+            base.put_writes(self, config, kept, task_id, task_path)
+
+    target.__class__ = type(f"DropsAnswers{base.__name__}", (base,), {"put_writes": put_writes})
+    return checkpointer
+
+
+def ask_fails_after_the_answer(harness: Chaos) -> Any:
+    return harness.inject(faults.exception(ConnectionError("refund service dropped")), node="ask",
+                          after_interrupt=1, times=1)
+
+
+ANSWER_FAIL_RESUME = [Invoke(), Resume("yes"), Resume()]
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["keeps_answers", "drops_answers"])
+def test_interrupts_answered_across_a_failure_after_the_answer(saver, request, broken: bool):
+    from tests.invariants.test_inv_interrupts import approval
+
+    answers: list[Any] = []
+    checkpointer = drops_answers(saver()) if broken else saver()
+    graph = approval(answers, fail_once_after_answer=False, retry=False).compile(checkpointer=checkpointer)
+    result = run_steps(graph, request.node.name, ANSWER_FAIL_RESUME, ask_fails_after_the_answer)
+    found = result.violated("interrupts_answered")
+    if broken:  # the answer is gone: the resume stops at the same question again
+        [v] = found
+        assert "step 2 (resume) stopped at interrupt " in v.message and "although step 1 answered it" in v.message
+        assert answers == []
+    else:  # the resume replays the answer the saver kept: the node finishes with it
+        assert found == [] and answers == ["yes"] and result.journal.outcome == "ok"
