@@ -57,6 +57,7 @@ def check_cache_hits(result: TrialResult) -> Iterable[Violation]:
         records = [a for a in result.journal.attempts if a.node == site]
         yield from _served_failures(result, site, policy, records)
         yield from _vanished(result, site)
+        yield from _skipped_on_resume(result, site)
 
 
 def _key(policy: Any, state: Any) -> Any:
@@ -118,6 +119,35 @@ def _vanished(result: TrialResult, site: str) -> Iterable[Violation]:
             "the cache skipped it without serving an update (an entry with no writes, as a cached "
             "failure leaves), so its output is missing downstream." + _sync_defect(result),
             node=site, t=step.start,
+        )
+        return
+
+
+def _skipped_on_resume(result: TrialResult, site: str) -> Iterable[Violation]:
+    """A cached node whose task failed must run again (or be served an update) when the thread
+    is resumed: a resume that finishes without either skipped it on a cached failure."""
+    steps = [s for s in result.journal.steps if s.kind in ("invoke", "resume") and s.outcome != "skipped"]
+    for failed, resumed in zip(steps, steps[1:]):
+        if failed.outcome != "error" or resumed.kind != "resume" or resumed.outcome != "ok":
+            continue
+        mine = result.journal.attempts[failed.first:failed.last]
+        tasks = [a for a in mine if a.node == site and a.outcome != "cached"]
+        if not tasks or tasks[-1].outcome not in _FAILED:
+            continue
+        if any(a.node.rsplit("/", 1)[-1].startswith(("__error_handler__", "__default_error_handler__"))
+               and a.outcome == "ok" for a in mine):
+            continue  # a handler took the failure over: the node is done
+        if any(a.node == site for a in result.journal.attempts[resumed.first:resumed.last]):
+            continue
+        last = tasks[-1]
+        yield violation(
+            NAME, result,
+            f"node {site!r} failed in step {failed.index} ({where(last, last.end)} ended {last.outcome}, "
+            f"{last.error}), and step {resumed.index} ({resumed.detail}) finished the thread without "
+            "running it again or serving it from the cache: the cache holds an entry for the failed "
+            "attempt (no writes), so the resume skipped the node and its output is missing downstream. "
+            "A failed attempt's result must never be cached." + _sync_defect(result),
+            node=site, t=resumed.start,
         )
         return
 

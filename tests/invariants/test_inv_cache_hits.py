@@ -21,7 +21,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import CachePolicy, Command
 
 from chaos import Chaos, faults
-from chaos.engine import Invoke, again
+from chaos.engine import Invoke, Resume, again
 from chaos.invariants.cache_hits import SYNC_FAILURE_FIXED_IN, key_blind_fields
 from chaos.invariants.delta_culprit import langgraph_version
 
@@ -180,3 +180,37 @@ def test_real_caches_serve_a_correct_key_and_never_a_failure(harness: Chaos, kin
     assert "cache_hits" in hit.checked and hit.violated("cache_hits") == []
     result = _fail_once(harness, quotes(cache, sync=False), "astream")
     assert result.violated("cache_hits") == []
+
+
+def unhandled_quotes(cache: Any, *, sync: bool) -> Any:
+    """quote (cached, no handler) -> END: a failure fails the run, and the thread is resumed."""
+
+    def quote_sync(state: Q) -> dict[str, Any]:
+        return {"log": [f"{state.get('symbol')} quoted"]}
+
+    async def quote_async(state: Q) -> dict[str, Any]:
+        return quote_sync(state)
+
+    g = StateGraph(Q)
+    g.add_node("quote", quote_sync if sync else quote_async, cache_policy=CachePolicy(ttl=300))
+    g.add_edge(START, "quote")
+    g.add_edge("quote", END)
+    return g.compile(checkpointer=InMemorySaver(), cache=cache)
+
+
+@pytest.mark.parametrize("drive", ["astream", "stream"])
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_resume_after_a_failure_runs_the_cached_node_again(harness: Chaos, drive: str, kind: str, tmp_path: Any):
+    cache = InMemoryCache() if kind == "memory" else _sqlite_cache(tmp_path)
+    harness.inject(faults.exception(ConnectionError("pricing down")), node="quote", attempts=1, times=1)
+    result = harness.run(unhandled_quotes(cache, sync=drive == "stream"), {"symbol": "ACME"},
+                         steps=[Invoke(), Resume()], drive=drive, raise_on_violation=False)
+    found = result.violated("cache_hits")
+    if drive == "stream" and langgraph_version() < SYNC_FAILURE_FIXED_IN:
+        # LangGraph's sync loop cached the failed task: the resume skipped quote and "finished".
+        [v] = found
+        assert "finished the thread without running it again or serving it from the cache" in v.message
+        assert "langchain-ai/langgraph#7015" in v.message and "fixed in langgraph 1.2.15" in v.message
+    else:
+        assert [a.outcome for a in result.attempts("quote")] == ["error", "ok"]
+        assert found == [] and result.output["log"] == ["ACME quoted"]
