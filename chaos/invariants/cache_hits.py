@@ -73,9 +73,13 @@ def _served_failures(result: TrialResult, site: str, policy: Any, records: list[
     for rec in records:
         if rec.outcome != "cached":
             tasks.setdefault(rec.task, []).append(rec)
-            key = _key(policy, rec.input)
+            key = _key(policy, rec.input) if rec.input is not None else _UNKNOWN
             if key is not _UNKNOWN:
                 latest[key] = tasks[rec.task][-1]
+            elif rec.outcome == "ok":
+                # A body run whose input the journal does not know (a sync node that got no
+                # fault) may have refreshed any entry: no failure is "latest" after it.
+                latest = {k: a for k, a in latest.items() if a.outcome not in _FAILED}
             continue
         key = _key(policy, rec.input) if rec.input is not None else _UNKNOWN
         before = latest.get(key) if key is not _UNKNOWN else None
