@@ -111,7 +111,7 @@ class Attempt:
         hang that a timeout will end. Also keeps the node's input and its NodeError (error
         handlers) on the record for the checkers, and interposes on heartbeats for stalls.
         """
-        self.rec.input, self.rec.node_error = input, self.config.get(CONF, {}).get(CONFIG_KEY_NODE_ERROR)
+        self.note_input(input)
         if self.injection is not None and self.injection.after_interrupt is not None:
             self.arm_after_interrupt(self.injection.after_interrupt)
             return 0.0
@@ -128,6 +128,10 @@ class Attempt:
             delay = self.fault.seconds
         self.patch_runtime()
         return delay
+
+    def note_input(self, input: Any) -> None:
+        """Keep the node's input and its NodeError (error handlers) on the record for the checkers."""
+        self.rec.input, self.rec.node_error = input, self.config.get(CONF, {}).get(CONFIG_KEY_NODE_ERROR)
 
     def arm_after_interrupt(self, k: int) -> None:
         """Raise the fault as the k-th ``interrupt()`` of this attempt returns its answer.

@@ -201,6 +201,8 @@ class FaultProc(Runnable[Any, Any]):
                 # A sync body runs as an executor job: its fault acts in one too, queued behind
                 # the jobs of the siblings that started first, as the body would be.
                 await run_in_executor(None, self._sync_before, att, input)
+            else:
+                att.note_input(self.journal_input(input))  # what before_body keeps, for the checkers
             att.note_heartbeat_passthrough()
             return
         delay = att.before_body(self.journal_input(input), can_wait_forever=self.info.can_time_out, why=NO_TIMEOUT_REACHES)

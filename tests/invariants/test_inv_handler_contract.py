@@ -50,8 +50,10 @@ def test_a_handled_failure_next_to_a_parallel_sibling_in_every_drive(harness: Ch
         assert "langchain-ai/langgraph#8277/#8608" in v.message
 
 
-def asking_handler(seen: list[Any]) -> StateGraph:
-    """fetch fails; its handler asks a human (interrupt) whether to fall back, then routes."""
+def asking_handler(seen: list[Any], *, sync: bool = False) -> StateGraph:
+    """fetch fails; its handler asks a human (interrupt) whether to fall back, then routes.
+
+    ``sync=True``: a sync handler (run on a thread even when the graph is driven async)."""
 
     async def fetch(state: S) -> dict[str, Any]:
         return {"log": ["fetch"]}
@@ -59,13 +61,16 @@ def asking_handler(seen: list[Any]) -> StateGraph:
     async def fallback(state: S) -> dict[str, Any]:
         return {"log": ["fallback"]}
 
-    async def recover(state: S, error: NodeError) -> Command:
+    def recover_sync(state: S, error: NodeError) -> Command:
         seen.append(error.error)
         choice = interrupt(f"{error.node} failed: retry or fall back?")
         return Command(goto="fallback", update={"log": [f"handled: {choice}"]})
 
+    async def recover(state: S, error: NodeError) -> Command:
+        return recover_sync(state, error)
+
     g = StateGraph(S)
-    g.add_node("fetch", fetch, error_handler=recover)
+    g.add_node("fetch", fetch, error_handler=recover_sync if sync else recover)
     g.add_node("fallback", fallback)
     g.add_edge(START, "fetch")
     g.add_edge("fetch", END)
@@ -73,10 +78,11 @@ def asking_handler(seen: list[Any]) -> StateGraph:
     return g
 
 
-def test_a_handler_resumed_from_a_checkpoint_gets_the_repr_not_the_exception_and_it_fires(harness: Chaos):
+@pytest.mark.parametrize("sync", [False, True], ids=["async_handler", "sync_handler"])
+def test_a_handler_resumed_from_a_checkpoint_gets_the_repr_not_the_exception_and_it_fires(harness: Chaos, sync: bool):
     seen: list[Any] = []
     harness.inject(faults.exception(QuotaError("quota exceeded", 429)), node="fetch")
-    result = harness.run(asking_handler(seen).compile(checkpointer=InMemorySaver()), {},
+    result = harness.run(asking_handler(seen, sync=sync).compile(checkpointer=InMemorySaver()), {},
                          steps=[Invoke(), Resume("fall back")], raise_on_violation=False)
     assert isinstance(seen[0], QuotaError) and seen[0].code == 429
     [v] = result.violated("error_handler")  # one handler run, continued: not "ran 2 times"
