@@ -423,7 +423,7 @@ def chaos_machine(graph: Any, input: Any, *, name: str = "GraphMachine", **optio
     attributes (``faults=``, ``seed=``, ``disable=``, ...). ``chaos_machine(g, x).TestCase``
     is a ready test case."""
     unknown = set(options) - {"config", "context", "faults", "seed", "disable", "nondeterministic",
-                              "max_pending", "max_advance", "drive"}
+                              "max_pending", "max_advance", "drive", "answers"}
     if unknown:
         raise ChaosUsageError(f"chaos_machine(): unknown option(s) {sorted(unknown)}")
     return type(name, (ChaosMachine,), {"graph": graph, "input": input, **options})
