@@ -26,12 +26,23 @@ _CANCEL_DEFECT = (
     "CancelledError instead: langgraph < 1.2.4 took a node's own CancelledError for a "
     "cancellation of its task (1.2.4 raises NodeCancelledError from the original). Upgrade langgraph."
 )
+_UNSEEN_CANCEL = (
+    " The node raised CancelledError itself: langgraph < 1.2.4 took it for a cancellation of its "
+    "task, not a failure, so no handler was scheduled (1.2.4 raises NodeCancelledError, which "
+    "the handler gets). Upgrade langgraph."
+)
 _BRANCH = "branch:to:"
 _RERUN_DEFECT = (
     " The handler had ended ok and its update was committed, and the resume ran it again: "
     "langchain-ai/langgraph#9002 (open; seen on langgraph 1.2.2, 1.2.12 and 1.2.24). Keep the "
     "handler's side effects idempotent until it is fixed."
 )
+
+
+def _before_node_cancelled_error() -> bool:
+    from chaos.invariants.delta_culprit import langgraph_version
+
+    return langgraph_version() < (1, 2, 4)
 
 
 def check_error_handler(result: TrialResult) -> Iterable[Violation]:
@@ -60,7 +71,8 @@ def check_error_handler(result: TrialResult) -> Iterable[Violation]:
                     NAME, result,
                     f"{where(last, last.end)}: retries were exhausted ({last.error}) and the node has "
                     f"error handler {handler!r}, but no handler ran for this failure: expected 1 "
-                    f"handler run with NodeError(node={name!r}, error={last.error}), seen 0.",
+                    f"handler run with NodeError(node={name!r}, error={last.error}), seen 0."
+                    + _UNSEEN_CANCEL * (last.error == "CancelledError" and _before_node_cancelled_error()),
                     last, t=last.end,
                 )
             continue

@@ -19,6 +19,12 @@ from langgraph.types import Command, Send
 
 from chaos import Chaos, faults
 from chaos.examples import support
+from chaos.invariants.delta_culprit import langgraph_version
+from chaos.invariants.handled import FIXED_IN
+
+#: Before 1.2.18 LangGraph re-raises a handled failure of a node that ran next to others (each
+#: Send copy runs next to its siblings): `handled_failures` flags it, naming the issues.
+REHANDLED = langgraph_version() < FIXED_IN
 
 
 class S(TypedDict, total=False):
@@ -63,7 +69,11 @@ def test_every_send_copy_failing_gets_its_own_handler_run_and_no_violation() -> 
     # Each handler run got one copy's own exception object.
     assert {id(h.node_error.error) for h in handlers} == {id(a.exc) for a in failed}
     assert result.violated("error_handler") == []
-    assert result.journal.outcome == "ok"
+    if REHANDLED:
+        assert result.journal.outcome == "error"
+        assert all("langchain-ai/langgraph#8277/#8608" in v.message for v in result.violated("handled_failures"))
+    else:
+        assert result.journal.outcome == "ok"
     harness.close()
 
 
@@ -71,6 +81,12 @@ def test_the_support_example_degrades_when_every_search_copy_fails() -> None:
     harness = Chaos(1, "support-send-handlers")
     harness.inject(faults.exception(), node="search", attempts=[1])
     result = harness.run(support.builder, support.example_input, raise_on_violation=False)
+    if REHANDLED:
+        assert result.violated("handled_failures") and all(
+            v.invariant == "handled_failures" and "langchain-ai/langgraph#8277/#8608" in v.message
+            for v in result.violations)
+        harness.close()
+        return
     assert result.violations == []
     assert result.journal.outcome == "ok"  # the answer channel takes the three handlers' answers
     harness.close()
