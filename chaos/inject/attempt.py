@@ -163,7 +163,7 @@ class Attempt:
                 rec.fault, rec.fault_kind = f"{fault.describe()} after interrupt {k}", fault.kind
                 self.fault = fault
                 self.fire()
-                raise fault.make()  # type: ignore[attr-defined]
+                raise fault.make()  # type: ignore[attr-defined]  # an exception fault (checked in Injection): every one has make()
             return out
 
         wrapped = [c for c in {id(c): c for c in confs}.values() if c.get(CONFIG_KEY_SEND) is original]
