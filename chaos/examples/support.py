@@ -86,10 +86,7 @@ async def degrade(state: SupportState, error: NodeError) -> Command[str]:
 def build() -> StateGraph[SupportState, None, SupportState, SupportState]:
     """The builder (the harness compiles it with its embedded checkpointer and cache)."""
     graph = StateGraph(SupportState)
-    # LangGraph injects ``error: NodeError`` into a handler; its StateNode protocols have no such variant.
-    graph.set_node_defaults(
-        retry_policy=TRANSIENT, error_handler=degrade, timeout=TimeoutPolicy(run_timeout=60)  # type: ignore[arg-type]  # see above: the handler's error argument
-    )
+    graph.set_node_defaults(retry_policy=TRANSIENT, error_handler=degrade, timeout=TimeoutPolicy(run_timeout=60))
     graph.add_node("plan", plan)
     # A Send target takes the Send's plain dict; LangGraph's node protocols type only schema inputs.
     graph.add_node(
