@@ -187,7 +187,11 @@ class Executor:
         stopped = False
         for i, step in enumerate(steps):
             if stopped:
-                break
+                # Said, not silently dropped: the rest of the script is journaled as skipped.
+                journal.steps.append(StepRecord(i, type(step).__name__.lower(), describe(step), thread, ctx.now(),
+                                                first=len(journal.attempts), outcome="skipped",
+                                                end=ctx.now(), last=len(journal.attempts)))
+                continue
             if isinstance(step, Sigterm):
                 armed = step
                 continue
@@ -280,6 +284,10 @@ class Executor:
                 nxt = next((s for s in steps[i + 1:] if isinstance(s, (Invoke, Resume))), None)
                 if rec.outcome not in ("ok", "interrupted") and not isinstance(nxt, Resume):
                     stopped = True  # a failed run ends the history unless the script resumes it
+                    if i + 1 < len(steps):
+                        ctx.event("history_ended", None, f"run step {i} ended {rec.outcome} ({rec.error}) and the "
+                                  "next run step is not a Resume: the remaining steps are skipped (put a "
+                                  "Resume() after it to retry the thread)")
             rec.end, rec.last = ctx.now(), len(journal.attempts)
 
     def _has_breakpoints(self) -> bool:
