@@ -27,18 +27,7 @@ from typing import Any
 from chaos.context import RunContext
 from chaos.engine.executor import RunHook
 from chaos.errors import ChaosUsageError
-from chaos.http.seal import Endpoint, sealed_resolver, sealed_sockets, service_endpoints
-
-def _journal_refused(ctx: RunContext, method: str, where: str) -> None:
-    from chaos.inject import current_attempt
-    from chaos.journal import HttpRecord
-
-    att = current_attempt()
-    ctx.journal.http.append(HttpRecord(
-        node=att.node if att else None, task=att.task if att else None, attempt=att.attempt if att else None,
-        method=method, url=where, time=ctx.now(), delivered=False, error="SealedNetworkError",
-    ))
-
+from chaos.http.seal import Endpoint, journal_refused, sealed_resolver, sealed_sockets, service_endpoints
 
 def network_seal(allow: Iterable[Endpoint]) -> RunHook:
     """A run hook: sockets and lookups refused but for ``allow``, each refusal journaled."""
@@ -48,8 +37,8 @@ def network_seal(allow: Iterable[Endpoint]) -> RunHook:
     def hook(ctx: RunContext) -> Iterator[None]:
         with ExitStack() as stack:
             stack.enter_context(sealed_sockets(
-                endpoints, lambda where: _journal_refused(ctx, "CONNECT", f"tcp://{where[0]}:{where[1]}")))
-            stack.enter_context(sealed_resolver(endpoints, lambda name: _journal_refused(ctx, "RESOLVE", f"dns://{name}")))
+                endpoints, lambda where: journal_refused(ctx, "CONNECT", f"tcp://{where[0]}:{where[1]}")))
+            stack.enter_context(sealed_resolver(endpoints, lambda name: journal_refused(ctx, "RESOLVE", f"dns://{name}")))
             yield
 
     return hook

@@ -50,7 +50,7 @@ from chaos.http.faults import (
     TransportFailure,
     retry_after_header,
 )
-from chaos.http.seal import sealed_clients, sealed_resolver, sealed_sockets
+from chaos.http.seal import journal_refused, sealed_clients, sealed_resolver, sealed_sockets
 from chaos.http.summary import summarize
 from chaos.http.transport import ChaosHandler, Flavor, flavors, user_routers
 from chaos.journal import HttpRecord
@@ -209,16 +209,8 @@ class HttpRun:
         self._journal_refused("RESOLVE", f"dns://{name}")
 
     def _journal_refused(self, method: str, url: str) -> None:
-        from chaos.inject import current_attempt
-
-        att = current_attempt()
-        rec = HttpRecord(
-            node=att.node if att else None, task=att.task if att else None,
-            attempt=att.attempt if att else None, method=method, url=url,
-            time=self.ctx.now(), delivered=False, error="SealedNetworkError",
-        )
         with self._lock:
-            self.ctx.journal.http.append(rec)
+            journal_refused(self.ctx, method, url)
 
     # -- deciding ----------------------------------------------------------------------------
     def begin(self, flavor: Flavor, request: httpx.Request) -> tuple[Exchange, _Decision]:

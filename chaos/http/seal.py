@@ -42,6 +42,7 @@ from chaos.errors import ChaosUsageError
 from chaos.http.transport import ChaosHandler, Flavor
 
 if TYPE_CHECKING:
+    from chaos.context import RunContext
     from chaos.http.router import HttpRun
 
 #: (host, port) pairs a sealed run may connect to.
@@ -197,6 +198,19 @@ def sealed_resolver(allow: Iterable[Endpoint], on_refused: Callable[[str], None]
         with _resolver_lock:
             socket.getaddrinfo = real
 
+
+
+def journal_refused(ctx: RunContext, method: str, url: str) -> None:
+    """Journal what the sealed network refused (``CONNECT tcp://...`` or ``RESOLVE dns://...``),
+    with the attempt that asked for it."""
+    from chaos.inject import current_attempt
+    from chaos.journal import HttpRecord
+
+    att = current_attempt()
+    ctx.journal.http.append(HttpRecord(
+        node=att.node if att else None, task=att.task if att else None, attempt=att.attempt if att else None,
+        method=method, url=url, time=ctx.now(), delivered=False, error="SealedNetworkError",
+    ))
 
 
 # -- the other clients ---------------------------------------------------------------------------
@@ -421,6 +435,7 @@ __all__ = [
     "client_seals",
     "host_port",
     "installed",
+    "journal_refused",
     "sealed_clients",
     "sealed_resolver",
     "sealed_sockets",
