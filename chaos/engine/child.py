@@ -39,7 +39,7 @@ from chaos.context import SignalContext
 from chaos.engine.drive import parse_drive
 from chaos.engine.executor import Executor
 from chaos.engine.steps import RUN_STEPS, Invoke, Kill, Resume, Step, UpdateState, Wait
-from chaos.errors import ChaosError
+from chaos.errors import ChaosError, ChaosUsageError
 from chaos.journal import AttemptRecord, EventRecord, HttpRecord, Journal, StepRecord, _jsonable
 
 #: Real seconds the child waits for the kill node's siblings to finish and be saved.
@@ -346,6 +346,15 @@ def _spawn(spec: dict[str, Any], workdir: Path, name: str, target_module: str) -
         if main is not None:
             main.__spec__ = None
         proc.start()
+    except OSError as exc:
+        if "AF_UNIX path too long" not in str(exc):
+            raise
+        # The forkserver listens on a socket under TMPDIR; Linux caps its path at 107 bytes.
+        raise ChaosUsageError(
+            f"kill trials cannot start their child processes: multiprocessing's forkserver socket "
+            f"under TMPDIR={tempfile.gettempdir()!r} would be over the 107-byte limit of a Unix "
+            "socket path; run with a shorter TMPDIR (TMPDIR=/tmp pytest ...)"
+        ) from exc
     finally:
         if main is not None:
             main.__dict__.update(hidden)

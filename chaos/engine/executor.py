@@ -83,6 +83,24 @@ def outcome_of(exc: BaseException, extra: Sequence[tuple[type[BaseException], st
     return "error"
 
 
+def raised_by_saver(exc: BaseException) -> str | None:
+    """``Class.method`` of the checkpointer that raised ``exc``, when one did (else None).
+
+    A run that fails outside any node usually failed on its input; one whose error came from
+    the checkpointer's ``put``/``put_writes`` needs another fix, so the innermost saver frame of
+    the traceback is named in the journal (``saver_error`` event).
+    """
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        if isinstance(owner, BaseCheckpointSaver):
+            found = f"{type(owner).__name__}.{tb.tb_frame.f_code.co_name}"
+        tb = tb.tb_next
+    return found
+
+
 @dataclass
 class _Op:
     """One operation the script asks a driver to perform."""
@@ -255,6 +273,8 @@ class Executor:
                     rec.outcome = outcome_of(res, self.extra_outcomes)
                     rec.error, rec.error_message = type(res).__name__, str(res)
                     journal.error, journal.error_message = rec.error, rec.error_message
+                    if (saver := raised_by_saver(res)) is not None:
+                        ctx.event("saver_error", None, f"{type(res).__name__} raised in the checkpointer's {saver}")
                 else:
                     rec.outcome = "interrupted" if res is not None and res.interrupts else "ok"
                     if res is not None and res.interrupts:

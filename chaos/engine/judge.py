@@ -22,8 +22,40 @@ def judge(result: TrialResult, checks: Checks, *, extra_disable: tuple[str, ...]
         # with one thread's checkpoints cannot judge a batch.
         off += [n for n in ONE_THREAD_CHECKERS if n in checker_names() and n not in off]
     result.violations = run_checkers(result, off, checks.enable)
-    result.inconclusive = baseline_problem(result.baseline) or nondeterminism(result.journal, result.baseline)
+    problem = baseline_problem(result.baseline)
+    if problem is not None:
+        # The graph fails without any fault, so a fault that "never fired" met a graph that died
+        # before reaching it: that says nothing about the fault plan, and would stand in front
+        # of the graph's own error. What the other checkers found is still true of the graph
+        # (a hang with no timeout, writes its own failure left behind) and still fails it.
+        result.violations = [v for v in result.violations if v.invariant != "faults_fired"]
+        result.checked = [name for name in result.checked if name != "faults_fired"]
+    result.inconclusive = (problem or nondeterminism(result.journal, result.baseline)
+                           or unprovoked_failure(result))
     return result
+
+
+def unprovoked_failure(result: TrialResult) -> str | None:
+    """Why a trial without a baseline cannot pass: its history failed and no fault fired.
+
+    With ``baseline=False`` nothing shows whether the graph runs at all; an error with no fault
+    behind it can only be the graph's own, and a run that died of it is not a pass. (The
+    checkers still judge: a violation found is still a failure.)
+    """
+    if result.baseline is not None or result.journal.outcome != "error":
+        return None
+    if any(inj not in result.never_fired for inj in result.injections) or any(result.journal.faulted()):
+        return None
+    failed = next((a for a in reversed(result.journal.attempts) if a.outcome in ("error", "timeout", "aborted")), None)
+    where = (f" in node {failed.node!r} ({failed.task}, attempt {failed.attempt})" if failed is not None
+             else " outside any node (before or between supersteps)")
+    error = result.journal.error or (failed.error if failed else None) or "error"
+    message = result.journal.error_message or (failed.error_message if failed else "") or ""
+    return (
+        f"the run failed and no fault fired: {error}: {message}{where}. The graph fails by itself "
+        f"(baseline=False ran no fault-free run to show it). "
+        f"{likely_fix(error, message, failed is not None, saver_origin(result.journal))}"
+    )
 
 
 def nondeterminism(*journals: Journal | None) -> str | None:
@@ -61,13 +93,26 @@ def baseline_problem(baseline: Journal | None) -> str | None:
     message = baseline.error_message or (failed.error_message if failed else "") or ""
     return (
         f"the fault-free baseline ended {baseline.outcome}: {error}: {message}{where}. Without a "
-        f"baseline that finishes there is nothing to compare the chaos run with. {likely_fix(error, message, failed is not None)}"
+        f"baseline that finishes there is nothing to compare the chaos run with. "
+        f"{likely_fix(error, message, failed is not None, saver_origin(baseline))}"
     )
 
 
-def likely_fix(error: str, message: str, in_node: bool) -> str:
-    """A fix for the usual reasons a graph cannot run fault-free."""
+def saver_origin(journal: Journal) -> str | None:
+    """The ``saver_error`` event's detail: the checkpointer method a run's error came from."""
+    return next((e.detail for e in journal.events if e.kind == "saver_error"), None)
+
+
+def likely_fix(error: str, message: str, in_node: bool, saver: str | None = None) -> str:
+    """A fix for the usual reasons a graph cannot run fault-free (``saver``: `saver_origin`)."""
+    if saver is not None:
+        return (f"Likely fix: the checkpointer failed ({saver}): a saver must store every "
+                "checkpoint and write it is given; run the graph with InMemorySaver() to confirm, "
+                "then fix or replace the saver.")
     text = f"{error} {message}".lower()
+    if "nodetimeouterror" in text or "exceeded its run timeout" in text or "exceeded its idle timeout" in text:
+        return ("Likely fix: a node ran past its TimeoutPolicy with no fault injected: it hangs or is slower "
+                "than its timeout allows; fix the node, or give it a longer run_timeout/idle_timeout.")
     if any(w in text for w in ("unmatched", "not mocked", "connecterror", "connection refused", "network",
                                "nodename nor servname", "name or service not known", "connecterror")):
         return ("Likely fix: a refused network call: give the request a happy-path route "

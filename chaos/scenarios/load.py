@@ -122,6 +122,13 @@ def parse_scenario(text: str, path: Path) -> Scenario:
     inputs = head.get("inputs", [head.get("input", {})])
     if not isinstance(inputs, list) or not inputs:
         raise ScenarioError(path, "scenario.inputs", "must be a non-empty array of inputs", where("inputs"))
+    for n, value in enumerate(inputs):
+        if not isinstance(value, dict):
+            # As --chaos-input: a graph's input is its state, a table of fields.
+            key = "scenario.input" if "input" in head else f"scenario.inputs[{n}]"
+            raise ScenarioError(path, key, f"{value!r} is a {type(value).__name__}, not a table of the graph's "
+                                "state fields; write it like input = { question = \"hello\" }",
+                                where("input" if "input" in head else "inputs"))
     trials = head.get("trials", 1)
     if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
         raise ScenarioError(path, "scenario.trials", f"{trials!r} must be a whole number >= 1", where("trials"))

@@ -6,6 +6,10 @@
 from __future__ import annotations
 
 import gc
+import os
+import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,3 +66,50 @@ def test_runs_of_the_chaos_harness_leave_nothing_under_tmpdir(tmpdir_env: Path) 
     harness.close()
 
     assert list(tmpdir_env.iterdir()) == []
+
+
+KILL_SCRIPT = """
+import os, sys
+from pathlib import Path
+from chaos import Chaos
+
+harness = Chaos(1, "kill cleanup")
+for node in ("search", "answer"):
+    result = harness.kill("chaos.examples.support:builder", {"question": "q"}, node=node, raise_on_violation=False)
+    assert result.verdict != "error", result.describe_failure()
+harness.close()
+# Still running: multiprocessing's own folder of the forkserver's socket may be there (it is
+# removed when this process exits); nothing of the harness's may be.
+left = [p.name for p in Path(os.environ["TMPDIR"]).iterdir() if not p.name.startswith("pymp-")]
+print("LEFT", left)
+"""
+
+
+def run_kill_script(tmpdir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", KILL_SCRIPT], env={**os.environ, "TMPDIR": str(tmpdir)},
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_kill_trials_leave_nothing_under_tmpdir() -> None:
+    # A short folder: the forkserver's socket lives under TMPDIR (see the test below).
+    root = Path(tempfile.mkdtemp(prefix="lgc-", dir="/tmp"))
+    try:
+        done = run_kill_script(root)
+
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "LEFT []" in done.stdout  # the kill trials' work folders, their SQLite files
+        assert list(root.iterdir()) == []  # and once the process exited, nothing at all
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_tmpdir_too_long_for_the_forkserver_socket_is_named_with_the_fix(tmp_path: Path) -> None:
+    root = tmp_path / ("long-" * 24)
+    root.mkdir()
+
+    done = run_kill_script(root)
+
+    assert done.returncode == 1
+    assert "ChaosUsageError: kill trials cannot start their child processes: multiprocessing's forkserver " \
+           "socket under TMPDIR=" in done.stderr
+    assert "run with a shorter TMPDIR (TMPDIR=/tmp pytest ...)" in done.stderr

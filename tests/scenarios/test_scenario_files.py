@@ -44,6 +44,8 @@ def test_a_valid_file_parses_into_a_scenario(tmp_path: Path):
         (("attempts = 1", "attempts = 0"), r"faults\[0\].attempts: attempts=\[0\]: attempts are numbered from 1"),
         (("target = \"chaos.examples.llm:builder\"", "target = \"nonsense\""), r"x.chaos.toml:2: scenario.target: 'nonsense' is not MODULE:ATTR"),
         (("trials = 2", "trails = 2"), r"x.chaos.toml:4: scenario.trails: unknown key \(did you mean 'trials'\?\)"),
+        (("input = { prompt = \"p\" }", "input = [1, 2]"), r"x.chaos.toml:3: scenario.input: \[1, 2\] is a list, not a table of the graph's state fields; write it like input = \{ question"),
+        (("input = { prompt = \"p\" }", "inputs = [{ prompt = \"p\" }, \"hi\"]"), r"x.chaos.toml:3: scenario.inputs\[1\]: 'hi' is a str, not a table"),
     ],
 )
 def test_bad_values_name_file_key_line_and_fix(tmp_path: Path, edit, expected):
