@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -267,10 +268,11 @@ def write_report(path: str | Path, report: dict[str, Any]) -> Path:
 class TrialLog:
     """A session's trials, in bounded memory: summary counters in memory, records spooled.
 
-    `add` takes each trial record as it finishes. The counters, the failures' repro lines and
-    the probabilistic faults' fired sets stay in memory (a few bytes per trial); the full,
-    redacted record goes to an anonymous temporary file when ``spool`` is true (a report was
-    asked for) and is dropped otherwise. `write_json` then writes a report byte-identical to
+    `add` takes each trial record as it finishes. The counters, the probabilistic faults' fired
+    sets, the first `ATTENTION_KEPT` failures' repro lines and each spooled record's place stay
+    in memory (about 80 bytes a trial). The other failures' repro lines go to an anonymous
+    temporary file, and so does the full, redacted record when ``spool`` is true (a report was
+    asked for; it is dropped otherwise). `write_json` then writes a report byte-identical to
     ``write_report(path, build_report(seed, trials))``.
     """
 
@@ -281,9 +283,16 @@ class TrialLog:
         self.seed = seed
         self._counts = _Counts()
         self._spool: IO[str] | None = tempfile.TemporaryFile("w+", encoding="utf-8") if spool else None
-        self._index: list[tuple[str, int, int]] = []  # (id, offset, length) in the spool
-        #: (trial id, verdict, repro command) of every trial that did not pass, in order.
-        self.needs_attention: list[tuple[str, str, str | None]] = []
+        # Where each spooled record is (offset, length, in arrival order) and its id, packed:
+        # a list of (str, int, int) tuples cost about 300 bytes a trial, these about 80.
+        self._offsets, self._lengths = array("q"), array("q")
+        self._ids = bytearray()  # the ids, NUL-separated (a pytest node id holds no NUL)
+        # (trial id, verdict, repro command) of the trials that did not pass: the first
+        # ATTENTION_KEPT in memory (what the terminal summary prints without -v), the rest in
+        # an anonymous file, so ten thousand failures cost no memory either.
+        self._attention: list[tuple[str, str, str | None]] = []
+        self._attention_spool: IO[str] | None = None
+        self.attention_count = 0
         self.storms: set[str] = set()
         self.more_storms = 0
         self._declared: dict[str, set[str]] = {}
@@ -299,7 +308,7 @@ class TrialLog:
         self._counts.add(trial)
         verdict = trial.get("verdict")
         if verdict != "pass":
-            self.needs_attention.append((str(trial["id"]), str(verdict), trial.get("repro")))
+            self._note_attention((str(trial["id"]), str(verdict), trial.get("repro")))
         for e in trial.get("events") or []:
             if e.get("kind") == "http_retry_storm" and e.get("detail") not in self.storms:
                 if len(self.storms) < self.STORMS_KEPT:
@@ -316,7 +325,41 @@ class TrialLog:
             text = json.dumps(trial, **_JSON)
             offset = self._spool.seek(0, os.SEEK_END)
             self._spool.write(text)
-            self._index.append((str(trial["id"]), offset, len(text)))
+            self._offsets.append(offset)
+            self._lengths.append(len(text))
+            self._ids += str(trial["id"]).encode("utf-8", "surrogatepass") + b"\0"
+
+    #: Trials that did not pass kept in memory (`needs_attention`); the rest are spooled.
+    ATTENTION_KEPT = 10
+
+    def _note_attention(self, entry: tuple[str, str, str | None]) -> None:
+        self.attention_count += 1
+        if len(self._attention) < self.ATTENTION_KEPT:
+            self._attention.append(entry)
+            return
+        if self._attention_spool is None:
+            self._attention_spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self._attention_spool.seek(0, os.SEEK_END)
+        self._attention_spool.write(json.dumps(entry) + "\n")
+
+    def needs_attention(self, limit: int | None = None) -> Iterator[tuple[str, str, str | None]]:
+        """(trial id, verdict, repro command) of every trial that did not pass, in order
+        (at most ``limit``)."""
+        count = 0
+        for entry in self._attention:
+            if limit is not None and count >= limit:
+                return
+            count += 1
+            yield entry
+        if self._attention_spool is None:
+            return
+        self._attention_spool.seek(0)
+        for line in self._attention_spool:
+            if limit is not None and count >= limit:
+                return
+            count += 1
+            tid, verdict, repro = json.loads(line)
+            yield str(tid), str(verdict), repro
 
     def summary(self) -> dict[str, Any]:
         return self._counts.summary()
@@ -334,9 +377,10 @@ class TrialLog:
             raise RuntimeError("TrialLog(spool=False) keeps no trial records; create it with spool=True")
         # Offsets are characters written by this process in UTF-8 text mode: seek to what
         # `seek(0, SEEK_END)` returned, as the io docs allow (an opaque cookie), and read back.
-        for _id, offset, length in sorted(self._index, key=lambda e: e[0]):
-            self._spool.seek(offset)
-            yield self._spool.read(length)
+        ids = self._ids.decode("utf-8", "surrogatepass").split("\0")[:-1]
+        for n in sorted(range(len(ids)), key=ids.__getitem__):
+            self._spool.seek(self._offsets[n])
+            yield self._spool.read(self._lengths[n])
 
     def trials(self) -> Iterator[dict[str, Any]]:
         """The spooled trial records, sorted by id (one in memory at a time)."""
@@ -351,7 +395,7 @@ class TrialLog:
 
         def write(fh: IO[str]) -> None:
             text = json.dumps({**head, "trials": []}, **_JSON)
-            if not self._index:
+            if not self._offsets:
                 fh.write(text + "\n")
                 return
             fh.write(text[: text.rindex("[]")] + "[")
@@ -363,9 +407,10 @@ class TrialLog:
         return atomic_write(path, write)
 
     def close(self) -> None:
-        if self._spool is not None:
-            self._spool.close()
-            self._spool = None
+        for spool in (self._spool, self._attention_spool):
+            if spool is not None:
+                spool.close()
+        self._spool = self._attention_spool = None
 
 
 def load_schema() -> dict[str, Any]:

@@ -195,7 +195,12 @@ class _ReportCollector:
             self._write("html report", html or "(none)", write)
         if self.write_errors and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        self.log.close()
+
+    @pytest.hookimpl
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # After the terminal summary, which reads the spooled repro lines back.
+        if REPORTS_KEY in config.stash:
+            config.stash[REPORTS_KEY].close()
 
     def _write(self, what: str, path: str, write: Any) -> None:
         # Checked before the first trial (pytest_configure); a disk that fills up or a folder
@@ -241,18 +246,24 @@ class _ReportCollector:
             tr.write_line(f"retry storm: {detail}")
         if len(storms) + log.more_storms > 10:
             tr.write_line(f"retry storm: ... {len(storms) + log.more_storms - 10} more in the report")
-        repros = [(tid, verdict, repro) for tid, verdict, repro in log.needs_attention if repro and verdict != "skipped"]
         # A bounded number, unless -v: with hundreds of failures the commands would bury the
         # summary; every one is still in its failure's report and in the JSON report.
-        shown = repros if config.option.verbose > 0 else repros[:MAX_REPRO_LINES]
-        for tid, verdict, repro in shown:
+        limit = None if config.option.verbose > 0 else MAX_REPRO_LINES
+        shown = more = 0
+        for tid, verdict, repro in log.needs_attention():
+            if not repro or verdict == "skipped":
+                continue
+            if limit is not None and shown >= limit:
+                more += 1
+                continue
+            shown += 1
             label = "reproduce" if verdict == "fail" else f"reproduce ({verdict})"
             tr.write_line(f"{label} {tid}: {repro}")
-        if len(repros) > len(shown):
+        if more:
             where = (f"the JSON report ({config.getoption('langgraph_chaos_report')})"
                      if config.getoption("langgraph_chaos_report") else "the JSON report (--chaos-report=PATH)")
             tr.write_line(
-                f"reproduce: {len(repros) - len(shown)} more; each failure's report above ends with its "
+                f"reproduce: {more} more; each failure's report above ends with its "
                 f"command, -v prints them all here, and {where} has every one"
             )
         for scope, label in self.unfired:

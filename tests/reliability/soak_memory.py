@@ -1,23 +1,32 @@
 """Soak, run by hand: 10,000 chaos trials in one pytest process; memory, files, handlers, threads.
 
-    .venv/bin/python tests/reliability/soak_memory.py            # 10,000 trials (minutes)
-    .venv/bin/python tests/reliability/soak_memory.py 2000       # fewer
-    .venv/bin/python tests/reliability/soak_memory.py 3000 --trace   # + tracemalloc diff
+    .venv/bin/python tests/reliability/soak_memory.py                 # 10,000 trials (about 10 min)
+    .venv/bin/python tests/reliability/soak_memory.py 2000            # fewer
+    .venv/bin/python tests/reliability/soak_memory.py 3000 --trace    # + tracemalloc diff
+    .venv/bin/python tests/reliability/soak_memory.py --per-item 1    # one test item per trial
 
-Half the trials are fixture trials (a test using the ``chaos`` fixture on the bundled support
-graph, one fault each), half are generated ``--chaos-target`` trials, all with
-``--chaos-report`` (so records are spooled, as in CI). Prints RSS at trial 1,000 and at the
-end, the files left under ``TMPDIR``, and whether signal handlers and the thread count are the
-same before and after. Exit status 1 when RSS grew by more than 20 MB after trial 1,000, a file
-was left, or a handler or thread leaked. The suite runs a reduced version
+Half the trials are fixture trials: tests that use the ``chaos`` fixture on the bundled support
+graph, ``--per-item`` runs each (default 10, as a test that loops over nodes or seeds does), one
+fault a run. The other half are generated ``--chaos-target`` trials, one test item each. All
+with ``--chaos-report``, so every record is spooled as in CI.
+
+The session runs in a child process with ``TMPDIR`` pointed at an empty folder. Printed: RSS at
+trial 1,000 and at the end; the files left under ``TMPDIR`` once the process exited; whether
+signal handlers and the thread count are what they were. Then the same number of trivial test
+items runs without the plugin, for pytest's own growth over the same items (it keeps every
+test report until the session ends, about 3 KB an item): the harness's share is the
+difference. Exit status 1 when RSS grew by more than 20 MB after trial 1,000, a file was left,
+or a handler or thread leaked. The suite runs a reduced version
 (tests/reliability/test_bounded_memory.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -27,16 +36,29 @@ from typing import Any
 
 import pytest
 
-TEST_FILE = """
+CHAOS_TESTS = """
 import pytest
 from chaos import faults
 from chaos.examples import support
 
-@pytest.mark.parametrize("n", range({n}))
+@pytest.mark.parametrize("n", range({items}))
 def test_soak(chaos, n):
-    chaos.inject(faults.exception(), node="search", attempts=[1])
-    chaos.run(support.builder, {{"question": "q"}}, raise_on_violation=False)
+    for run in range({per_item}):
+        chaos.inject(faults.exception(), node="search", attempts=[1])
+        chaos.run(support.builder, {{"question": "q"}}, raise_on_violation=False)
 """
+
+PLAIN_TESTS = """
+import pytest
+
+@pytest.mark.parametrize("n", range({items}))
+def test_plain(n):
+    pass
+"""
+
+TARGET_ARGS = ["--chaos-target=chaos.examples.support:builder", '--chaos-input={"question": "q"}']
+#: What the soak may grow by after trial 1,000 (issue #15).
+BOUND_MB = 20.0
 
 
 def rss_mb() -> float:
@@ -45,38 +67,53 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def handlers() -> dict[int, Any]:
+def handlers() -> dict[int, str]:
     out = {}
     for sig in signal.valid_signals():
         try:
-            out[int(sig)] = signal.getsignal(sig)
+            out[int(sig)] = repr(signal.getsignal(sig))
         except (OSError, ValueError):
             pass
     return out
 
 
 class Probe:
+    """Reads RSS when the session's trial count (or, without the plugin, item count) reaches ``mark``."""
+
     def __init__(self, mark: int, trace: bool = False) -> None:
         self.mark = mark
-        self.done = 0
+        self.items = 0
+        self.items_at_mark: int | None = None
         self.at_mark: float | None = None
         self.trace = trace
         self.snapshot: Any = None
+        self.config: pytest.Config | None = None
 
     @pytest.hookimpl
-    def pytest_runtest_logfinish(self) -> None:
-        self.done += 1
-        if self.done == self.mark:
-            import gc
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.config = config
 
+    def trials(self) -> int:
+        from pytest_langgraph_chaos._settings import REPORTS_KEY
+
+        assert self.config is not None
+        log = self.config.stash.get(REPORTS_KEY, None)
+        return len(log) if log is not None else self.items
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logfinish(self) -> None:
+        import gc
+
+        self.items += 1
+        if self.at_mark is None and self.trials() >= self.mark:
             gc.collect()
-            self.at_mark = rss_mb()
+            self.at_mark, self.items_at_mark = rss_mb(), self.items
             if self.trace:
                 import tracemalloc
 
                 self.snapshot = tracemalloc.take_snapshot()
-        if self.done % 1000 == 0:
-            print(f"  {self.done} trials: RSS {rss_mb():.1f} MB", file=sys.stderr, flush=True)
+        if self.items % 1000 == 0:
+            print(f"  {self.items} items, {self.trials()} trials: RSS {rss_mb():.1f} MB", file=sys.stderr, flush=True)
 
 
 def print_growth(before: Any, top: int = 25) -> None:
@@ -92,49 +129,106 @@ def print_growth(before: Any, top: int = 25) -> None:
             print("      " + line)
 
 
-def main(total: int = 10_000, trace: bool = False) -> int:
-    work = Path(tempfile.mkdtemp(prefix="chaos-soak-"))
-    tmp = work / "TMPDIR"
-    tmp.mkdir()
-    (work / "test_soak.py").write_text(TEST_FILE.format(n=total // 2))
-    trials_per_kind = max(total // 2 // 12, 1)
-    os.environ["TMPDIR"] = str(tmp)
-    tempfile.tempdir = None
+def target_items_per_trial(work: Path) -> int:
+    """How many items ``--chaos-trials=1`` gives the support target (its kinds times sites)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--chaos",
+         *TARGET_ARGS, "--chaos-trials=1", "-k", "chaos:"],
+        cwd=work, capture_output=True, text=True, check=False,
+    )
+    return max(sum(1 for line in out.stdout.splitlines() if line.startswith("chaos:")), 1)
+
+
+def child(mode: str, total: int, per_item: int, mark: int, trace: bool) -> dict[str, Any]:
+    """Run one session in this process; the measurements as a dict."""
+    import gc
+
+    work = Path.cwd()
     before_handlers, before_threads = handlers(), threading.active_count()
-    probe = Probe(mark=min(1000, total // 3), trace=trace)
     if trace:
         import tracemalloc
 
         tracemalloc.start(12)
-    os.chdir(work)
+    if mode == "chaos":
+        kinds = target_items_per_trial(work)
+        fixture_items = max(total // 2 // per_item, 1)
+        (work / "test_soak.py").write_text(CHAOS_TESTS.format(items=fixture_items, per_item=per_item))
+        per_kind = max(-(-(total - fixture_items * per_item) // kinds), 1)  # rounded up: >= total trials
+        args = ["--chaos", "--chaos-seed=1", *TARGET_ARGS, f"--chaos-trials={per_kind}",
+                f"--chaos-report={work / 'report.json'}", "test_soak.py"]
+    else:
+        (work / "test_plain.py").write_text(PLAIN_TESTS.format(items=total))
+        args = ["test_plain.py"]
+    probe = Probe(mark=mark, trace=trace)
     wall, cpu = time.perf_counter(), time.process_time()
-    status = pytest.main(
-        ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--chaos", "--chaos-seed=1",
-         "--chaos-target=chaos.examples.support:builder", '--chaos-input={"question": "q"}',
-         f"--chaos-trials={trials_per_kind}", f"--chaos-report={work / 'report.json'}", "test_soak.py"],
-        plugins=[probe],
-    )
+    status = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *args], plugins=[probe])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    import gc
-
     gc.collect()
     end = rss_mb()
     if trace and probe.snapshot is not None:
         print_growth(probe.snapshot)
-    left = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*"))
-    same_handlers = handlers() == before_handlers
-    threads = threading.active_count()
-    print(f"pytest exit status {int(status)}; {probe.done} items; CPU {cpu:.1f} s, wall {wall:.1f} s")
-    print(f"RSS at trial {probe.mark:,}: {probe.at_mark or 0:.1f} MB; at the end ({probe.done}): {end:.1f} MB; "
-          f"growth {end - (probe.at_mark or end):+.1f} MB")
-    print(f"files left under TMPDIR: {len(left)} {left[:5]}")
-    print(f"signal handlers unchanged: {same_handlers}; threads before {before_threads}, after {threads}")
-    os.chdir(tempfile.gettempdir())
-    shutil.rmtree(work, ignore_errors=True)
-    bad = (end - (probe.at_mark or end)) > 20 or left or not same_handlers or threads != before_threads
+    return {
+        "status": int(status), "items": probe.items, "trials": probe.trials(), "mark": mark,
+        "items_at_mark": probe.items_at_mark, "rss_at_mark": probe.at_mark, "rss_end": end,
+        "growth": end - (probe.at_mark if probe.at_mark is not None else end), "cpu": cpu, "wall": wall,
+        "handlers_same": handlers() == before_handlers, "threads_before": before_threads,
+        "threads_after": threading.active_count(),
+    }
+
+
+def run_child(mode: str, total: int, per_item: int, mark: int, trace: bool) -> tuple[dict[str, Any], list[str]]:
+    """One session in a fresh process with its own empty TMPDIR; (measurements, files left after exit)."""
+    work = Path(tempfile.mkdtemp(prefix="chaos-soak-", dir="/tmp"))  # short: the forkserver's socket
+    tmp = work / "T"
+    tmp.mkdir()
+    try:
+        args = [sys.executable, __file__, "--child", mode, str(total), "--per-item", str(per_item),
+                "--mark", str(mark), *(["--trace"] if trace else [])]
+        done = subprocess.run(args, cwd=work, env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.PIPE,
+                              text=True, check=False)
+        lines = [line for line in done.stdout.splitlines() if line.startswith("SOAK ")]
+        if not lines:
+            print(done.stdout[-5000:])
+            raise SystemExit(f"the {mode} session printed no measurements (exit status {done.returncode})")
+        if trace:
+            print("\n".join(line for line in done.stdout.splitlines() if not line.startswith("SOAK ")))
+        left = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*"))
+        return json.loads(lines[-1][5:]), left
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(total: int, per_item: int, trace: bool) -> int:
+    mark = min(1000, total // 3)
+    soak, left = run_child("chaos", total, per_item, mark, trace)
+    print(f"chaos session: exit status {soak['status']}; {soak['trials']:,} trials in {soak['items']:,} items "
+          f"({per_item} per fixture item); CPU {soak['cpu']:.1f} s, wall {soak['wall']:.1f} s")
+    print(f"RSS at trial {mark:,} (item {soak['items_at_mark']:,}): {soak['rss_at_mark']:.1f} MB; at the end: "
+          f"{soak['rss_end']:.1f} MB; growth {soak['growth']:+.1f} MB (bound {BOUND_MB:g} MB)")
+    print(f"files left under TMPDIR after the process exited: {len(left)} {left[:5]}")
+    print(f"signal handlers unchanged: {soak['handlers_same']}; threads before {soak['threads_before']}, "
+          f"after {soak['threads_after']}")
+    items_after = soak["items"] - (soak["items_at_mark"] or soak["items"])
+    plain, _ = run_child("plain", soak["items"], 1, soak["items_at_mark"] or 1, False)
+    print(f"pytest alone, {plain['items']:,} trivial items: growth {plain['growth']:+.1f} MB after item "
+          f"{plain['items_at_mark']:,}; the harness's share: {soak['growth'] - plain['growth']:+.1f} MB "
+          f"({(soak['growth'] - plain['growth']) * 1024 / max(items_after, 1):.2f} KB per item after the mark)")
+    bad = (soak["growth"] > BOUND_MB or left or not soak["handlers_same"]
+           or soak["threads_after"] != soak["threads_before"] or soak["trials"] < total)
     return 1 if bad else 0
 
 
+def option(name: str, default: int) -> int:
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+
+
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    sys.exit(main(int(args[0]) if args else 10_000, trace="--trace" in sys.argv))
+    trace = "--trace" in sys.argv
+    per_item, mark = option("--per-item", 10), option("--mark", 1000)
+    values = [a for i, a in enumerate(sys.argv[1:], 1)
+              if not a.startswith("--") and sys.argv[i - 1] not in ("--per-item", "--mark")]
+    if "--child" in sys.argv:
+        mode, count = values[0], int(values[1])
+        print("SOAK " + json.dumps(child(mode, count, per_item, mark, trace)), flush=True)
+        sys.exit(0)
+    sys.exit(main(int(values[0]) if values else 10_000, per_item, trace))

@@ -178,6 +178,34 @@ def test_the_streamed_report_is_byte_identical_to_the_built_one(tmp_path: Path) 
     assert log.summary() == built["summary"]
 
 
+def test_ids_that_tie_or_hold_unicode_keep_the_built_reports_order(tmp_path: Path) -> None:
+    # The log packs ids into one buffer; sorting must be the built report's (stable, by id).
+    trials = [{"id": i, "verdict": "pass", "n": n, "journal": [], "violations": []}
+              for n, i in enumerate(["b", "ä#1", "a", "b", "a#10", "a#2", "ü", "a"])]
+    log = TrialLog(3, spool=True)
+    for t in trials:
+        log.add(t)
+
+    streamed = log.write_json(tmp_path / "streamed.json")
+    log.close()
+
+    assert streamed.read_bytes() == write_report(tmp_path / "built.json", build_report(3, trials)).read_bytes()
+
+
+def test_every_repro_line_is_kept_in_order_with_only_the_first_ones_in_memory() -> None:
+    log = TrialLog(1, spool=False)
+    for n in range(25):
+        log.add({"id": f"t{n:02}", "verdict": "pass" if n % 5 == 0 else "fail", "repro": f"pytest t{n:02}",
+                 "journal": [], "violations": []})
+
+    every = list(log.needs_attention())
+    assert [tid for tid, _v, _r in every] == [f"t{n:02}" for n in range(25) if n % 5]
+    assert every[-1] == ("t24", "fail", "pytest t24") and log.attention_count == 20
+    assert list(log.needs_attention(limit=3)) == every[:3]
+    assert len(log._attention) == TrialLog.ATTENTION_KEPT  # the rest are in its file
+    log.close()
+
+
 def test_inconclusive_and_errored_trials_are_counted_apart_and_never_as_passes() -> None:
     trials = [
         {"id": "a", "verdict": "pass", "journal": [], "violations": []},
