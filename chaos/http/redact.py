@@ -159,7 +159,10 @@ def _suspicious(text: str) -> bool:
     return any(word in low for word in _TRIGGERS)
 
 
-@lru_cache(maxsize=65536)  # reports repeat the same strings (nodes, outcomes, messages) a lot
+# Reports repeat the same strings (nodes, outcomes, messages) a lot, within a trial and across
+# trials. Small on purpose: every trial also brings strings seen once (its id, its repro line),
+# and a cache of 65,536 entries held them for the session, about 1 KB a trial in a soak.
+@lru_cache(maxsize=1024)
 def redact_text(text: str) -> str:
     """Free text (an error message, a violation) with credentials replaced.
 

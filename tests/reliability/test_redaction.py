@@ -122,3 +122,14 @@ def test_reports_redact_records_written_before_redaction_existed() -> None:
     assert SECRET not in json.dumps(report)
     assert SECRET not in render_html({"schema_version": 1, "seed": 1, "trials": [trial]})
     assert redact_json({"api_key": SECRET, "n": 1}) == {"api_key": REDACTED, "n": 1}
+
+
+def test_redaction_keeps_no_string_per_trial() -> None:
+    # Every trial brings strings seen once (its id, its repro line); a session of 10,000 trials
+    # must not keep them in the redaction cache (a 65,536-entry cache held ~1 KB a trial).
+    from chaos.http.redact import redact_json, redact_text
+
+    for n in range(5000):
+        redact_json({"id": f"chaos:app:builder::exception[node@a1]#{n}", "repro": f"pytest --chaos 'x#{n}'"})
+
+    assert redact_text.cache_info().currsize <= 1024
