@@ -4,6 +4,8 @@
     .venv/bin/python tests/reliability/soak_memory.py 2000            # fewer
     .venv/bin/python tests/reliability/soak_memory.py 3000 --trace    # + tracemalloc diff
     .venv/bin/python tests/reliability/soak_memory.py --per-item 1    # one test item per trial
+    .venv/bin/python tests/reliability/soak_memory.py --fixture-only  # no --chaos-target items
+    .venv/bin/python tests/reliability/soak_memory.py --select 'not handler_fault'  # pytest -k
 
 Half the trials are fixture trials: tests that use the ``chaos`` fixture on the bundled support
 graph, ``--per-item`` runs each (default 10, as a test that loops over nodes or seeds does), one
@@ -129,17 +131,18 @@ def print_growth(before: Any, top: int = 25) -> None:
             print("      " + line)
 
 
-def target_items_per_trial(work: Path) -> int:
+def target_items_per_trial(work: Path, select: str) -> int:
     """How many items ``--chaos-trials=1`` gives the support target (its kinds times sites)."""
     out = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--chaos",
-         *TARGET_ARGS, "--chaos-trials=1", "-k", "chaos:"],
+         *TARGET_ARGS, "--chaos-trials=1", "-k", f"chaos: and ({select})" if select else "chaos:"],
         cwd=work, capture_output=True, text=True, check=False,
     )
     return max(sum(1 for line in out.stdout.splitlines() if line.startswith("chaos:")), 1)
 
 
-def child(mode: str, total: int, per_item: int, mark: int, trace: bool) -> dict[str, Any]:
+def child(mode: str, total: int, per_item: int, mark: int, trace: bool, select: str = "",
+          fixture_only: bool = False) -> dict[str, Any]:
     """Run one session in this process; the measurements as a dict."""
     import gc
 
@@ -150,12 +153,15 @@ def child(mode: str, total: int, per_item: int, mark: int, trace: bool) -> dict[
 
         tracemalloc.start(12)
     if mode == "chaos":
-        kinds = target_items_per_trial(work)
-        fixture_items = max(total // 2 // per_item, 1)
+        fixture_items = max((total if fixture_only else total // 2) // per_item, 1)
         (work / "test_soak.py").write_text(CHAOS_TESTS.format(items=fixture_items, per_item=per_item))
-        per_kind = max(-(-(total - fixture_items * per_item) // kinds), 1)  # rounded up: >= total trials
-        args = ["--chaos", "--chaos-seed=1", *TARGET_ARGS, f"--chaos-trials={per_kind}",
-                f"--chaos-report={work / 'report.json'}", "test_soak.py"]
+        args = ["--chaos", "--chaos-seed=1", f"--chaos-report={work / 'report.json'}", "test_soak.py"]
+        if not fixture_only:
+            kinds = target_items_per_trial(work, select)
+            per_kind = max(-(-(total - fixture_items * per_item) // kinds), 1)  # rounded up: >= total trials
+            args += [*TARGET_ARGS, f"--chaos-trials={per_kind}"]
+            if select:
+                args += ["-k", f"test_soak or ({select})"]
     else:
         (work / "test_plain.py").write_text(PLAIN_TESTS.format(items=total))
         args = ["test_plain.py"]
@@ -176,14 +182,15 @@ def child(mode: str, total: int, per_item: int, mark: int, trace: bool) -> dict[
     }
 
 
-def run_child(mode: str, total: int, per_item: int, mark: int, trace: bool) -> tuple[dict[str, Any], list[str]]:
+def run_child(mode: str, total: int, per_item: int, mark: int, trace: bool,
+              extra: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[str]]:
     """One session in a fresh process with its own empty TMPDIR; (measurements, files left after exit)."""
     work = Path(tempfile.mkdtemp(prefix="chaos-soak-", dir="/tmp"))  # short: the forkserver's socket
     tmp = work / "T"
     tmp.mkdir()
     try:
         args = [sys.executable, __file__, "--child", mode, str(total), "--per-item", str(per_item),
-                "--mark", str(mark), *(["--trace"] if trace else [])]
+                "--mark", str(mark), *(["--trace"] if trace else []), *extra]
         done = subprocess.run(args, cwd=work, env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.PIPE,
                               text=True, check=False)
         lines = [line for line in done.stdout.splitlines() if line.startswith("SOAK ")]
@@ -198,9 +205,9 @@ def run_child(mode: str, total: int, per_item: int, mark: int, trace: bool) -> t
         shutil.rmtree(work, ignore_errors=True)
 
 
-def main(total: int, per_item: int, trace: bool) -> int:
+def main(total: int, per_item: int, trace: bool, extra: tuple[str, ...] = ()) -> int:
     mark = min(1000, total // 3)
-    soak, left = run_child("chaos", total, per_item, mark, trace)
+    soak, left = run_child("chaos", total, per_item, mark, trace, extra)
     print(f"chaos session: exit status {soak['status']}; {soak['trials']:,} trials in {soak['items']:,} items "
           f"({per_item} per fixture item); CPU {soak['cpu']:.1f} s, wall {soak['wall']:.1f} s")
     print(f"RSS at trial {mark:,} (item {soak['items_at_mark']:,}): {soak['rss_at_mark']:.1f} MB; at the end: "
@@ -223,12 +230,16 @@ def option(name: str, default: int) -> int:
 
 
 if __name__ == "__main__":
-    trace = "--trace" in sys.argv
+    trace, fixture_only = "--trace" in sys.argv, "--fixture-only" in sys.argv
     per_item, mark = option("--per-item", 10), option("--mark", 1000)
+    select = sys.argv[sys.argv.index("--select") + 1] if "--select" in sys.argv else ""
     values = [a for i, a in enumerate(sys.argv[1:], 1)
-              if not a.startswith("--") and sys.argv[i - 1] not in ("--per-item", "--mark")]
+              if not a.startswith("--") and sys.argv[i - 1] not in ("--per-item", "--mark", "--select")]
     if "--child" in sys.argv:
         mode, count = values[0], int(values[1])
-        print("SOAK " + json.dumps(child(mode, count, per_item, mark, trace)), flush=True)
+        result = child(mode, count, per_item, mark, trace, select if mode == "chaos" else "",
+                       fixture_only and mode == "chaos")
+        print("SOAK " + json.dumps(result), flush=True)
         sys.exit(0)
-    sys.exit(main(int(values[0]) if values else 10_000, per_item, trace))
+    extra = (*(["--fixture-only"] if fixture_only else []), *(["--select", select] if select else []))
+    sys.exit(main(int(values[0]) if values else 10_000, per_item, trace, extra))
