@@ -46,15 +46,10 @@ def unprovoked_failure(result: TrialResult) -> str | None:
         return None
     if any(inj not in result.never_fired for inj in result.injections) or any(result.journal.faulted()):
         return None
-    failed = next((a for a in reversed(result.journal.attempts) if a.outcome in ("error", "timeout", "aborted")), None)
-    where = (f" in node {failed.node!r} ({failed.task}, attempt {failed.attempt})" if failed is not None
-             else " outside any node (before or between supersteps)")
-    error = result.journal.error or (failed.error if failed else None) or "error"
-    message = result.journal.error_message or (failed.error_message if failed else "") or ""
+    error, message, where, fix = how_it_failed(result.journal)
     return (
         f"the run failed and no fault fired: {error}: {message}{where}. The graph fails by itself "
-        f"(baseline=False ran no fault-free run to show it). "
-        f"{likely_fix(error, message, failed is not None, saver_origin(result.journal))}"
+        f"(baseline=False ran no fault-free run to show it). {fix}"
     )
 
 
@@ -86,16 +81,21 @@ def baseline_problem(baseline: Journal | None) -> str | None:
     """
     if baseline is None or baseline.outcome == "ok":
         return None
-    failed = next((a for a in reversed(baseline.attempts) if a.outcome in ("error", "timeout", "aborted")), None)
-    where = (f" in node {failed.node!r} ({failed.task}, attempt {failed.attempt})" if failed is not None
-             else " outside any node (before or between supersteps)")
-    error = baseline.error or (failed.error if failed else None) or baseline.outcome
-    message = baseline.error_message or (failed.error_message if failed else "") or ""
+    error, message, where, fix = how_it_failed(baseline)
     return (
         f"the fault-free baseline ended {baseline.outcome}: {error}: {message}{where}. Without a "
-        f"baseline that finishes there is nothing to compare the chaos run with. "
-        f"{likely_fix(error, message, failed is not None, saver_origin(baseline))}"
+        f"baseline that finishes there is nothing to compare the chaos run with. {fix}"
     )
+
+
+def how_it_failed(journal: Journal) -> tuple[str, str, str, str]:
+    """(error, message, where, likely fix) of a run that did not finish, for the messages above."""
+    failed = next((a for a in reversed(journal.attempts) if a.outcome in ("error", "timeout", "aborted")), None)
+    where = (f" in node {failed.node!r} ({failed.task}, attempt {failed.attempt})" if failed is not None
+             else " outside any node (before or between supersteps)")
+    error = journal.error or (failed.error if failed else None) or journal.outcome
+    message = journal.error_message or (failed.error_message if failed else "") or ""
+    return error, message, where, likely_fix(error, message, failed is not None, saver_origin(journal))
 
 
 def saver_origin(journal: Journal) -> str | None:

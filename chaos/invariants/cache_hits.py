@@ -22,7 +22,7 @@ Judged on streaming drives (``astream``/``stream``), the only ones whose output 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from chaos.checks import Violation, register_checker
@@ -45,16 +45,21 @@ def _streaming(result: TrialResult) -> bool:
     return result.drive.split(":", 1)[0] in ("astream", "stream")
 
 
-def check_cache_hits(result: TrialResult) -> Iterable[Violation]:
-    """No failure served, no cached node vanished, every sampled hit equals its body's output."""
+def _cached_sites(result: TrialResult) -> Iterator[tuple[str, Any, Any, list[AttemptRecord]]]:
+    """(site, node info, CachePolicy, its attempts) of each top-level cached node, when the trial can tell
+    hits (a cache, a streaming drive); subgraph nodes report no hits in the stream read."""
     inst = result.instrumented
     if inst is None or getattr(inst.graph, "cache", None) is None or not _streaming(result):
         return
     for site, info in inst.nodes.items():
         policy = info.cache_policy if info.spec is not None else None
-        if policy is None or "/" in site:
-            continue  # only top-level nodes report hits in the stream the journal reads
-        records = [a for a in result.journal.attempts if a.node == site]
+        if policy is not None and "/" not in site:
+            yield site, info, policy, [a for a in result.journal.attempts if a.node == site]
+
+
+def check_cache_hits(result: TrialResult) -> Iterable[Violation]:
+    """No failure served, no cached node vanished, every sampled hit equals its body's output."""
+    for site, _info, policy, records in _cached_sites(result):
         yield from _served_failures(result, site, policy, records)
         yield from _vanished(result, site)
         yield from _skipped_on_resume(result, site)
@@ -259,14 +264,7 @@ def _sync_defect(result: TrialResult) -> str:
 def check_cache_hit_values(result: TrialResult) -> Iterable[Violation]:
     """Opt-in (it reruns node bodies, so their side effects happen again): the first hit of
     each cached node equals what its body returns for the hit's input."""
-    inst = result.instrumented
-    if inst is None or getattr(inst.graph, "cache", None) is None or not _streaming(result):
-        return
-    for site, info in inst.nodes.items():
-        policy = info.cache_policy if info.spec is not None else None
-        if policy is None or "/" in site:
-            continue
-        records = [a for a in result.journal.attempts if a.node == site]
+    for site, info, policy, records in _cached_sites(result):
         hits = [a for a in records if a.outcome == "cached" and a.input is not None]
         if hits:
             yield from _hit_differs(result, site, info.spec.runnable, policy, hits[0], records)
