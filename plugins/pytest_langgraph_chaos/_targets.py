@@ -334,9 +334,11 @@ def take_item_ids(config: pytest.Config) -> None:
 
 
 def _select_by_id(config: pytest.Config, items: list[pytest.Item]) -> None:
-    ids = config.stash.get(_SELECTED_KEY, [])
-    if not ids:
+    given = config.stash.get(_SELECTED_KEY, [])
+    if not given:
         return
+    generated = [i.nodeid for i in items if i.nodeid.startswith(("chaos:", "chaos-audit:"))]
+    ids = [_known_id(config, s, generated) for s in given]
     keep = [i for i in items if any(i.nodeid == s or i.nodeid.startswith(s + "::") for s in ids)]
     drop = [i for i in items if i not in keep]
     if drop:
@@ -344,12 +346,58 @@ def _select_by_id(config: pytest.Config, items: list[pytest.Item]) -> None:
         items[:] = keep
 
 
+def _names_items(given: str, generated: list[str]) -> bool:
+    return any(n == given or n.startswith(given + "::") for n in generated)
+
+
+def _known_id(config: pytest.Config, given: str, generated: list[str]) -> str:
+    """``given`` as it names generated items; a usage error naming it when it names none.
+
+    pytest 9.2's short test summary prints ``FAILED chaos:app:graph::kill[fetch@a1]#0]``: its
+    node-id parser takes a test's parameters to be one bracket at the end, so it adds a ``]``
+    to our ids. Copied from there, the id still selects its item.
+    """
+    if _names_items(given, generated):
+        return given
+    if given.endswith("]") and given.count("]") > given.count("[") and _names_items(given[:-1], generated):
+        return given[:-1]
+    import difflib
+
+    prefix, _, _rest = given.partition("::")
+    targets = sorted({n.partition("::")[0] for n in generated})
+    if prefix not in targets:
+        target = prefix.split(":", 1)[1] if ":" in prefix else prefix
+        hint = (f"its target {target} is not one of this run's ({', '.join(t.split(':', 1)[1] for t in targets)})"
+                if targets else "this run has no --chaos-target")
+        fix = f"add --chaos-target={target} (the repro line printed with the failure has it)"
+    elif (base := given.rpartition("#")[0]) and given.rpartition("#")[2].isdigit() and any(
+        n.rpartition("#")[0] == base for n in generated
+    ):
+        trial = int(given.rpartition("#")[2])
+        hint = f"it is trial #{trial} and this run makes fewer of its kind"
+        fix = f"add --chaos-trials={trial + 1} (the repro line printed with the failure has it)"
+    else:
+        close = difflib.get_close_matches(given, generated, n=3, cutoff=0.6)
+        hint = f"the closest: {', '.join(close)}" if close else "no item of that target is close to it"
+        fix = "the ids of this run are listed by the same command with --collect-only -q"
+    raise pytest.UsageError(f"{given!r} names no chaos item of this run: {hint}; {fix}")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     # tryfirst: our items must exist before -k/-m deselection and --lf filtering look at them.
     if config.getoption("langgraph_chaos"):
-        _add_target_items(session, config, items)
-        _select_by_id(config, items)
+        try:
+            _add_target_items(session, config, items)
+            _select_by_id(config, items)
+        except pytest.UsageError as exc:
+            if not hasattr(config, "workerinput"):
+                raise
+            # An xdist worker's usage error never reaches the terminal: the run would only say
+            # "no tests ran". Sent as a failed collection, the controller prints it (once).
+            items.clear()
+            report = pytest.CollectReport("chaos", "failed", f"ERROR: {exc}", [])
+            session.ihook.pytest_collectreport(report=report)
     _shard(config, items)
 
 

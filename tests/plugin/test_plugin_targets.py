@@ -133,6 +133,36 @@ def test_the_reproduce_command_of_a_generated_item_reruns_just_that_failure(
     result.stdout.fnmatch_lines(["*[[]liveness[]] node 'work' hangs (hang)*"])
 
 
+def test_an_id_copied_from_pytests_short_summary_reruns_its_item(pytester: pytest.Pytester, broken: str) -> None:
+    # pytest 9.2 prints "FAILED chaos:broken:builder::hang[work@a1]#0]": its node-id parser
+    # takes the parameters to be one bracket at the end and adds a "]".
+    result = pytester.runpytest("--chaos", "--chaos-seed=3", broken, "chaos:broken:builder::hang[work@a1]#0]")
+    result.assert_outcomes(failed=1, deselected=len(BROKEN_KINDS) - 1)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("chaos:broken:builder::hang[work@a1]#4",
+         "*'chaos:broken:builder::hang[[]work@a1[]]#4' names no chaos item of this run: it is trial #4 and this run "
+         "makes fewer of its kind; add --chaos-trials=5 (the repro line printed with the failure has it)"),
+        ("chaos:other:graph::hang[work@a1]#0",
+         "*'chaos:other:graph::hang[[]work@a1[]]#0' names no chaos item of this run: its target other:graph is not "
+         "one of this run's (broken:builder); add --chaos-target=other:graph*"),
+        ("chaos:broken:builder::hnag[work@a1]#0",
+         "*'chaos:broken:builder::hnag[[]work@a1[]]#0' names no chaos item of this run: the closest: "
+         "chaos:broken:builder::hang[[]work@a1[]]#0*; the ids of this run are listed by the same command with "
+         "--collect-only -q"),
+    ],
+)
+def test_an_id_that_names_no_item_is_a_usage_error_naming_it_and_the_fix(
+    pytester: pytest.Pytester, broken: str, given: str, message: str
+) -> None:
+    result = pytester.runpytest("--chaos", "--chaos-seed=3", broken, given)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+
+
 def test_lf_reruns_only_the_failed_generated_items(pytester: pytest.Pytester, broken: str) -> None:
     pytester.runpytest("--chaos", broken, "--chaos-seed=3").assert_outcomes(failed=1, passed=len(BROKEN_KINDS) - 1)
     result = pytester.runpytest("--chaos", broken, "--chaos-seed=last", "--lf", "-v")

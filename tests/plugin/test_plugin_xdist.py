@@ -74,3 +74,20 @@ def test_workers_get_the_seed_the_controller_picked(pytester: pytest.Pytester, b
     assert {t["seed"] for t in report["trials"]} == {report["seed"]} == {seed}
     assert len(report["trials"]) == len(BROKEN_KINDS) - 1  # hang deselected
 
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (['--chaos-input={"x": q}'], "ERROR: --chaos-input='{\"x\": q}' is not valid JSON*"),
+        (["chaos:broken:builder::hang[work@a1]#4"], "ERROR: 'chaos:broken:builder::hang[[]work@a1[]]#4' names no chaos item*"),
+    ],
+)
+def test_a_usage_error_found_while_workers_collect_is_printed_once(
+    pytester: pytest.Pytester, broken: str, args: list[str], message: str
+) -> None:
+    # A worker's usage error never reaches the terminal; the run said only "no tests ran".
+    result = pytester.runpytest_subprocess("--chaos", broken, "-n", "2", "-p", "no:randomly", *args)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*ERROR collecting chaos*", message])
+    assert result.stdout.str().count("ERROR collecting chaos") == 1
