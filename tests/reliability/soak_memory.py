@@ -13,17 +13,19 @@ fault a run. The other half are generated ``--chaos-target`` trials, one test it
 with ``--chaos-report``, so every record is spooled as in CI.
 
 The session runs in a child process with ``TMPDIR`` pointed at an empty folder. Printed: RSS at
-trial 1,000 and at the end; the files left under ``TMPDIR`` once the process exited; whether
-signal handlers and the thread count are what they were. Then the same number of trivial test
-items runs without the plugin, for pytest's own growth over the same items (it keeps every
-test report until the session ends, about 3 KB an item): the harness's share is the
-difference. Exit status 1 when RSS grew by more than 20 MB after trial 1,000, a file was left,
+trial 1,000 and at the end (both after a collection); the live Python objects and glibc's heap
+(in use, and freed but kept by the allocator: ``mallinfo2``) between the two; the files left under
+``TMPDIR`` once the process exited; whether signal handlers and the thread count are what they
+were. Then the same number of trivial test items runs without the plugin, for pytest's own
+growth over the same items (it keeps every test report until the session ends, about 3 KB an
+item): the harness's share is the difference. Exit status 1 when RSS grew by more than 20 MB after trial 1,000, a file was left,
 or a handler or thread leaked. The suite runs a reduced version
 (tests/reliability/test_bounded_memory.py).
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -79,6 +81,32 @@ def handlers() -> dict[int, str]:
     return out
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def heap_mb() -> tuple[float, float] | None:
+    """The C allocator's heap, (in use, free but kept by the process), in MB: glibc's
+    ``mallinfo2``; None elsewhere. Python's objects of more than 512 bytes live there (smaller
+    ones in its own arenas); memory freed between live chunks stays counted in RSS."""
+    try:
+        info = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return None
+    info.restype = _MallInfo2
+    got = info()
+    return got.uordblks / 2**20, got.fordblks / 2**20
+
+
+def measure() -> dict[str, Any]:
+    """RSS, live Python objects and the C heap, after a collection."""
+    import gc
+
+    gc.collect()
+    return {"rss": rss_mb(), "objects": len(gc.get_objects()), "heap": heap_mb()}
+
+
 class Probe:
     """Reads RSS when the session's trial count (or, without the plugin, item count) reaches ``mark``."""
 
@@ -86,7 +114,7 @@ class Probe:
         self.mark = mark
         self.items = 0
         self.items_at_mark: int | None = None
-        self.at_mark: float | None = None
+        self.at_mark: dict[str, Any] | None = None
         self.trace = trace
         self.snapshot: Any = None
         self.config: pytest.Config | None = None
@@ -104,12 +132,9 @@ class Probe:
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logfinish(self) -> None:
-        import gc
-
         self.items += 1
         if self.at_mark is None and self.trials() >= self.mark:
-            gc.collect()
-            self.at_mark, self.items_at_mark = rss_mb(), self.items
+            self.at_mark, self.items_at_mark = measure(), self.items
             if self.trace:
                 import tracemalloc
 
@@ -144,7 +169,10 @@ def target_items_per_trial(work: Path, select: str) -> int:
 def child(mode: str, total: int, per_item: int, mark: int, trace: bool, select: str = "",
           fixture_only: bool = False) -> dict[str, Any]:
     """Run one session in this process; the measurements as a dict."""
-    import gc
+    # Hypothesis's own pytest plugin imports hypothesis in its terminal summary, after the last
+    # item: about 6 MB that every pytest session with hypothesis installed pays once, at the end,
+    # and that would read as growth. Imported here, it lands before both measurements.
+    import hypothesis  # noqa: F401
 
     work = Path.cwd()
     before_handlers, before_threads = handlers(), threading.active_count()
@@ -169,14 +197,18 @@ def child(mode: str, total: int, per_item: int, mark: int, trace: bool, select: 
     wall, cpu = time.perf_counter(), time.process_time()
     status = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *args], plugins=[probe])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    gc.collect()
-    end = rss_mb()
+    end = measure()
+    start = probe.at_mark or end
     if trace and probe.snapshot is not None:
         print_growth(probe.snapshot)
+    heap = None
+    if start["heap"] and end["heap"]:
+        heap = [end["heap"][0] - start["heap"][0], end["heap"][1] - start["heap"][1]]
     return {
         "status": int(status), "items": probe.items, "trials": probe.trials(), "mark": mark,
-        "items_at_mark": probe.items_at_mark, "rss_at_mark": probe.at_mark, "rss_end": end,
-        "growth": end - (probe.at_mark if probe.at_mark is not None else end), "cpu": cpu, "wall": wall,
+        "items_at_mark": probe.items_at_mark, "rss_at_mark": start["rss"], "rss_end": end["rss"],
+        "growth": end["rss"] - start["rss"], "objects": end["objects"] - start["objects"], "heap": heap,
+        "cpu": cpu, "wall": wall,
         "handlers_same": handlers() == before_handlers, "threads_before": before_threads,
         "threads_after": threading.active_count(),
     }
@@ -212,6 +244,9 @@ def main(total: int, per_item: int, trace: bool, extra: tuple[str, ...] = ()) ->
           f"({per_item} per fixture item); CPU {soak['cpu']:.1f} s, wall {soak['wall']:.1f} s")
     print(f"RSS at trial {mark:,} (item {soak['items_at_mark']:,}): {soak['rss_at_mark']:.1f} MB; at the end: "
           f"{soak['rss_end']:.1f} MB; growth {soak['growth']:+.1f} MB (bound {BOUND_MB:g} MB)")
+    if soak["heap"]:
+        print(f"of it, the C heap (glibc mallinfo2): in use {soak['heap'][0]:+.1f} MB, freed but kept by the "
+              f"allocator {soak['heap'][1]:+.1f} MB; live Python objects {soak['objects']:+,}")
     print(f"files left under TMPDIR after the process exited: {len(left)} {left[:5]}")
     print(f"signal handlers unchanged: {soak['handlers_same']}; threads before {soak['threads_before']}, "
           f"after {soak['threads_after']}")
@@ -219,7 +254,10 @@ def main(total: int, per_item: int, trace: bool, extra: tuple[str, ...] = ()) ->
     plain, _ = run_child("plain", soak["items"], 1, soak["items_at_mark"] or 1, False)
     print(f"pytest alone, {plain['items']:,} trivial items: growth {plain['growth']:+.1f} MB after item "
           f"{plain['items_at_mark']:,}; the harness's share: {soak['growth'] - plain['growth']:+.1f} MB "
-          f"({(soak['growth'] - plain['growth']) * 1024 / max(items_after, 1):.2f} KB per item after the mark)")
+          f"({(soak['growth'] - plain['growth']) * 1024 / max(items_after, 1):.2f} KB per item after the mark); "
+          f"live Python objects {plain['objects']:+,}, the harness's share {soak['objects'] - plain['objects']:+,}"
+          + (f"; C heap in use {plain['heap'][0]:+.1f} MB, freed but kept {plain['heap'][1]:+.1f} MB"
+             if plain["heap"] else ""))
     bad = (soak["growth"] > BOUND_MB or left or not soak["handlers_same"]
            or soak["threads_after"] != soak["threads_before"] or soak["trials"] < total)
     return 1 if bad else 0
