@@ -109,6 +109,16 @@ def test_a_report_path_under_a_file_is_refused_before_any_trial(modules: pytest.
     result.stderr.fnmatch_lines(["*--chaos-report=test_plain.py/r.json: cannot write there*"])
 
 
+@pytest.mark.parametrize("option", ["--chaos-report", "--chaos-html"])
+def test_a_report_path_in_a_read_only_place_is_refused_before_any_trial(modules: pytest.Pytester, option: str) -> None:
+    # /sys refuses new files even to root, who may write anywhere else (CI runs as root).
+    result = modules.runpytest("--chaos", "--chaos-target=broken:builder", f"{option}=/sys/chaos-report")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{option}=/sys/chaos-report: cannot write there (*); choose a writable path"])
+    result.stdout.no_fnmatch_line("*passed*")
+
+
 def test_a_report_that_cannot_be_written_at_the_end_keeps_the_summary_and_repro_lines(
     modules: pytest.Pytester,
 ) -> None:

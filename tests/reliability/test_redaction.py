@@ -133,3 +133,48 @@ def test_redaction_keeps_no_string_per_trial() -> None:
         redact_json({"id": f"chaos:app:builder::exception[node@a1]#{n}", "repro": f"pytest --chaos 'x#{n}'"})
 
     assert redact_text.cache_info().currsize <= 1024
+
+
+REDACT_TEST = '''
+from typing import Any, TypedDict
+
+import httpx
+from langgraph.graph import END, START, StateGraph
+
+SECRET = "pin-0000-1111"
+URL = "https://maps.example.com/geocode"
+
+
+class S(TypedDict, total=False):
+    out: str
+
+
+async def call(state: S) -> dict[str, Any]:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(URL, params={"address": "Main St", "tenant_pin": SECRET})
+    return {"out": response.text}
+
+
+def test_geocode(chaos):
+    builder = StateGraph(S)
+    builder.add_node("call", call)
+    builder.add_edge(START, "call")
+    builder.add_edge("call", END)
+    chaos.http.get(url__startswith=URL).respond(200, text="ok")
+    chaos.run(builder, {})
+'''
+
+
+@pytest.mark.parametrize("ini", [True, False], ids=["chaos_redact", "without"])
+def test_chaos_redact_in_the_ini_file_keeps_a_name_out_of_both_reports(pytester: pytest.Pytester, ini: bool) -> None:
+    if ini:
+        pytester.makeini("[pytest]\nchaos_redact =\n    tenant_pin\n")
+    pytester.makepyfile(test_geocode=REDACT_TEST)
+    result = pytester.runpytest("--chaos", "-p", "no:randomly", "--chaos-report=r.json", "--chaos-html=r.html")
+    result.assert_outcomes(passed=1)
+    report, page = (pytester.path / "r.json").read_text(), (pytester.path / "r.html").read_text()
+    if ini:
+        assert "pin-0000-1111" not in report and "pin-0000-1111" not in page
+        assert f"tenant_pin={REDACTED}" in report
+    else:  # not a credential name by itself: the ini setting is what hides it
+        assert "tenant_pin=pin-0000-1111" in report
