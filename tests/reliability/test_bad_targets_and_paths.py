@@ -94,28 +94,24 @@ def test_a_scenario_whose_target_raises_fails_that_file_only(modules: pytest.Pyt
 
 
 @pytest.mark.parametrize("option", ["--chaos-report", "--chaos-html"])
-def test_a_report_path_that_is_a_directory_is_refused_before_any_trial(modules: pytest.Pytester, option: str) -> None:
-    result = modules.runpytest("--chaos", "--chaos-target=broken:builder", f"{option}={modules.path}")
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("{dir}", "is a directory; give a file path"),
+        ("test_plain.py/r.json", "cannot write there (*); choose a writable path"),
+        # /sys refuses new files even to root, who may write anywhere else (CI runs as root).
+        ("/sys/chaos-report", "cannot write there (*); choose a writable path"),
+    ],
+    ids=["a directory", "under a file", "read-only"],
+)
+def test_a_report_path_that_cannot_be_written_is_refused_before_any_trial(
+    modules: pytest.Pytester, option: str, where: str, message: str
+) -> None:
+    where = where.format(dir=modules.path)
+    result = modules.runpytest("--chaos", "--chaos-target=broken:builder", f"{option}={where}")
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"*{option}={modules.path}: is a directory; give a file path*"])
-    result.stdout.no_fnmatch_line("*passed*")
-
-
-def test_a_report_path_under_a_file_is_refused_before_any_trial(modules: pytest.Pytester) -> None:
-    result = modules.runpytest("--chaos", "--chaos-target=broken:builder", "--chaos-report=test_plain.py/r.json")
-
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--chaos-report=test_plain.py/r.json: cannot write there*"])
-
-
-@pytest.mark.parametrize("option", ["--chaos-report", "--chaos-html"])
-def test_a_report_path_in_a_read_only_place_is_refused_before_any_trial(modules: pytest.Pytester, option: str) -> None:
-    # /sys refuses new files even to root, who may write anywhere else (CI runs as root).
-    result = modules.runpytest("--chaos", "--chaos-target=broken:builder", f"{option}=/sys/chaos-report")
-
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"*{option}=/sys/chaos-report: cannot write there (*); choose a writable path"])
+    result.stderr.fnmatch_lines([f"*{option}={where}: {message}*"])
     result.stdout.no_fnmatch_line("*passed*")
 
 
