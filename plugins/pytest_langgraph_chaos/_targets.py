@@ -338,44 +338,44 @@ def _select_by_id(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not given:
         return
     generated = [i.nodeid for i in items if i.nodeid.startswith(("chaos:", "chaos-audit:"))]
-    ids = [_known_id(config, s, generated) for s in given]
-    keep = [i for i in items if any(i.nodeid == s or i.nodeid.startswith(s + "::") for s in ids)]
+    ids = [_known_id(s, generated) for s in given]
+    keep = [i for i in items if any(_selects(s, i.nodeid) for s in ids)]
     drop = [i for i in items if i not in keep]
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
 
-def _names_items(given: str, generated: list[str]) -> bool:
-    return any(n == given or n.startswith(given + "::") for n in generated)
+def _selects(given: str, nodeid: str) -> bool:
+    """Whether the id ``given`` on the command line selects the item ``nodeid`` (it or a parent)."""
+    return nodeid == given or nodeid.startswith(given + "::")
 
 
-def _known_id(config: pytest.Config, given: str, generated: list[str]) -> str:
+def _known_id(given: str, generated: list[str]) -> str:
     """``given`` as it names generated items; a usage error naming it when it names none.
 
     pytest 9.2's short test summary prints ``FAILED chaos:app:graph::kill[fetch@a1]#0]``: its
     node-id parser takes a test's parameters to be one bracket at the end, so it adds a ``]``
     to our ids. Copied from there, the id still selects its item.
     """
-    if _names_items(given, generated):
+    if any(_selects(given, n) for n in generated):
         return given
-    if given.endswith("]") and given.count("]") > given.count("[") and _names_items(given[:-1], generated):
+    unbalanced = given.endswith("]") and given.count("]") > given.count("[")
+    if unbalanced and any(_selects(given[:-1], n) for n in generated):
         return given[:-1]
     import difflib
 
-    prefix, _, _rest = given.partition("::")
+    prefix = given.partition("::")[0]
     targets = sorted({n.partition("::")[0] for n in generated})
+    base, _, number = given.rpartition("#")
     if prefix not in targets:
         target = prefix.split(":", 1)[1] if ":" in prefix else prefix
         hint = (f"its target {target} is not one of this run's ({', '.join(t.split(':', 1)[1] for t in targets)})"
                 if targets else "this run has no --chaos-target")
         fix = f"add --chaos-target={target} (the repro line printed with the failure has it)"
-    elif (base := given.rpartition("#")[0]) and given.rpartition("#")[2].isdigit() and any(
-        n.rpartition("#")[0] == base for n in generated
-    ):
-        trial = int(given.rpartition("#")[2])
-        hint = f"it is trial #{trial} and this run makes fewer of its kind"
-        fix = f"add --chaos-trials={trial + 1} (the repro line printed with the failure has it)"
+    elif base and number.isdigit() and any(n.rpartition("#")[0] == base for n in generated):
+        hint = f"it is trial #{number} and this run makes fewer of its kind"
+        fix = f"add --chaos-trials={int(number) + 1} (the repro line printed with the failure has it)"
     else:
         close = difflib.get_close_matches(given, generated, n=3, cutoff=0.6)
         hint = f"the closest: {', '.join(close)}" if close else "no item of that target is close to it"
